@@ -1,0 +1,21 @@
+"""skdistill: knowledge distillation for scikit-learn, with Keras students.
+
+The estimator and builders import Keras only when they build or train a model,
+so ``import skdistill`` stays fast.
+"""
+
+from ._classification import DistilledClassifier
+from ._students import ConvNet, MLPStudent, StudentBuilder
+from ._teachers import EnsembleTeacher, KerasTeacher
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ConvNet",
+    "DistilledClassifier",
+    "EnsembleTeacher",
+    "KerasTeacher",
+    "MLPStudent",
+    "StudentBuilder",
+    "__version__",
+]

@@ -1,0 +1,496 @@
+"""DistilledClassifier: a scikit-learn classifier trained by knowledge distillation."""
+
+import copy
+import random
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, check_scalar, validate_data
+
+from ._keras import import_keras, outputs_probabilities, predict_logits, training_data
+from ._teachers import clone_teacher, fit_teacher, teacher_logits
+
+
+_STEPS_PER_EXECUTION = 16
+
+
+def _seed_or_none(random_state):
+    """An integer seed drawn from ``random_state``, or None."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextmanager
+def _keras_seed(seed):
+    """Seed Keras (and the global RNGs it uses) for the duration of ``fit``.
+
+    ``keras.utils.set_random_seed`` seeds Python's, NumPy's and the backend's
+    global generators; the first two are restored afterwards so that fitting
+    does not change the user's random streams.
+    """
+    if seed is None:
+        yield
+        return
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    import_keras().utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float32)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=np.float32, input_name="sample_weight"
+    )
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per row of X; "
+            f"got shape {sample_weight.shape}."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative; got negative weights.")
+    return sample_weight
+
+
+def _align_to_teacher(y, t_classes, t_logits):
+    """Sort the teacher's classes and check that every label in ``y`` is among them."""
+    known = set(t_classes.tolist())
+    missing = [c for c in np.unique(y).tolist() if c not in known]
+    if missing:
+        raise ValueError(
+            f"y contains labels the teacher cannot produce: {missing}. The "
+            f"teacher's classes are {t_classes.tolist()}. For a keras.Model "
+            "teacher, name the label of each output with "
+            "KerasTeacher(model, classes=[...])."
+        )
+    order = np.argsort(t_classes, kind="stable")
+    return t_classes[order], t_logits[:, order]
+
+
+def _feature_stats(X):
+    mean = np.mean(X, axis=0, dtype=np.float64)
+    std = np.std(X, axis=0, dtype=np.float64)
+    std[std < 1e-8] = 1.0
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+class DistilledClassifier(ClassifierMixin, BaseEstimator):
+    r"""A small Keras classifier trained to imitate a teacher (knowledge distillation).
+
+    The student is trained on a weighted sum of the cross-entropy with the true
+    labels and the divergence from the teacher's temperature-softened
+    predictions (Hinton, Vinyals and Dean, 2015):
+
+    .. math::
+
+        L = \alpha \, \mathrm{CE}(y, z_s) + (1 - \alpha) \, T^2 \,
+            \mathrm{KL}\big(\mathrm{softmax}(z_t / T) \,\|\,
+            \mathrm{softmax}(z_s / T)\big)
+
+    with ``z_s`` and ``z_t`` the student's and teacher's logits. ``alpha=1`` is
+    the student trained from scratch; ``alpha=0`` is pure distillation. See the
+    user guide for the conventions.
+
+    The teacher's outputs are computed once per ``fit``, not on every batch.
+
+    Parameters
+    ----------
+    teacher : object, default=None
+        Required. One of: a fitted scikit-learn classifier or Pipeline (soft
+        targets from ``predict_proba``, else ``decision_function``); a fitted
+        scikeras ``KerasClassifier``; a trained ``keras.Model`` (see
+        :class:`KerasTeacher` for how its outputs are read); a list of these,
+        combined as an :class:`EnsembleTeacher`; or an unfitted scikit-learn
+        classifier, which ``fit`` clones and fits on the training data. Fitted
+        teachers are used as they are and are shared, not copied, by ``clone``.
+    student : callable, keras.Model or None, default=None
+        Builds the student: a callable returning an uncompiled ``keras.Model``
+        with one output per class, given ``meta`` when its signature asks (see
+        :class:`StudentBuilder`); a ``keras.Model`` used as a template (its
+        architecture is cloned with fresh weights); or ``None`` for
+        ``MLPStudent()``. Each ``fit`` builds a fresh student.
+    temperature : float, default=4.0
+        Softening temperature ``T`` (> 0) applied to teacher and student logits
+        in the soft term.
+    alpha : float, default=0.1
+        Weight of the hard (true-label) term, in [0, 1]; ``1 - alpha`` weights
+        the soft term.
+    scale_soft_loss : bool, default=True
+        Multiply the soft term by ``T**2``, so its gradients keep their size as
+        ``T`` changes (Hinton et al. 2015). ``False`` reproduces losses without
+        the factor, such as the original notebook's.
+    epochs : int, default=20
+        Passes over the training rows.
+    batch_size : int, default=32
+        Rows per gradient step.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        The optimizer, by name or as an instance; an instance is copied from its
+        config, never trained in place.
+    learning_rate : float or None, default=0.001
+        Learning rate; ``None`` keeps the optimizer's own.
+    validation_fraction : float, default=0.0
+        Fraction of the labeled rows held out (stratified where possible) to
+        report ``val_*`` metrics in ``history_`` each epoch, in [0, 1).
+    callbacks : list of keras.callbacks.Callback, default=None
+        Keras callbacks for the student's training, e.g. ``EarlyStopping``.
+        Each ``fit`` uses deep copies.
+    inference_batch_size : int, default=1024
+        Rows per forward pass of the teacher and of the student in ``predict``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the validation split; the
+        same value gives the same predictions.
+    verbose : int, default=0
+        0 is silent, 1 shows Keras's progress bar, 2 one line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels, the teacher's classes in sorted order.
+    n_features_in_ : int
+        Number of features (``X.shape[1]``) seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` had string column names.
+    input_shape_ : tuple
+        Shape of one sample, ``X.shape[1:]``.
+    teacher_ : object
+        The fitted teacher: ``teacher`` itself if it was fitted, else the clone
+        fitted in ``fit``.
+    student_model_ : keras.Model
+        The trained student, uncompiled, ready to save or serve.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` (total), ``hard_loss``, ``soft_loss`` and
+        ``accuracy`` on the training rows, and ``val_``-prefixed versions when
+        ``validation_fraction > 0``.
+
+    See Also
+    --------
+    KerasTeacher : Reading a Keras model's outputs as a teacher.
+    EnsembleTeacher : Several teachers combined.
+    MLPStudent : The default student.
+
+    Notes
+    -----
+    Rows passed as ``X_unlabeled`` to :meth:`fit` have no label and carry only
+    the soft term. ``sample_weight`` weights both terms of a row.
+
+    References
+    ----------
+    G. Hinton, O. Vinyals and J. Dean, "Distilling the Knowledge in a Neural
+    Network", NIPS Deep Learning Workshop, 2015.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from skdistill import DistilledClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> teacher = RandomForestClassifier(random_state=0).fit(X, y)
+    >>> clf = DistilledClassifier(teacher=teacher, epochs=5, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        teacher=None,
+        student=None,
+        temperature=4.0,
+        alpha=0.1,
+        scale_soft_loss=True,
+        epochs=20,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=0.001,
+        validation_fraction=0.0,
+        callbacks=None,
+        inference_batch_size=1024,
+        random_state=None,
+        verbose=0,
+    ):
+        self.teacher = teacher
+        self.student = student
+        self.temperature = temperature
+        self.alpha = alpha
+        self.scale_soft_loss = scale_soft_loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.inference_batch_size = inference_batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_clone__(self):
+        # Like scikit-learn's clone, except that a fitted teacher (and a Keras
+        # model used as a student template) is shared rather than copied:
+        # cloning must not unfit a teacher trained elsewhere, and tuning
+        # temperature or alpha must not copy a large model per candidate.
+        params = self.get_params(deep=False)
+        teacher, student = params.pop("teacher"), params.pop("student")
+        params = {name: clone(value, safe=False) for name, value in params.items()}
+        keras_module = _loaded_keras()
+        if keras_module is None or not isinstance(student, keras_module.Model):
+            student = clone(student, safe=False)
+        return type(self)(teacher=clone_teacher(teacher), student=student, **params)
+
+    def _validate_params(self):
+        check_scalar(self.temperature, "temperature", Real, min_val=0, include_boundaries="neither")
+        check_scalar(self.alpha, "alpha", Real, min_val=0, max_val=1)
+        check_scalar(self.epochs, "epochs", Integral, min_val=1)
+        check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
+        check_scalar(self.inference_batch_size, "inference_batch_size", Integral, min_val=1)
+        check_scalar(
+            self.validation_fraction,
+            "validation_fraction",
+            Real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="left",
+        )
+        check_scalar(self.verbose, "verbose", Integral, min_val=0, max_val=2)
+        if self.learning_rate is not None:
+            check_scalar(
+                self.learning_rate, "learning_rate", Real, min_val=0, include_boundaries="neither"
+            )
+        if not isinstance(self.scale_soft_loss, (bool, np.bool_)):
+            raise TypeError(
+                f"scale_soft_loss must be True or False; got {self.scale_soft_loss!r}."
+            )
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            raise TypeError(
+                "callbacks must be None or a list of keras.callbacks.Callback; got "
+                f"{type(self.callbacks).__name__}."
+            )
+
+    def _make_optimizer(self, keras):
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            try:
+                optimizer = keras.optimizers.get(optimizer)
+            except ValueError as exc:
+                raise ValueError(
+                    f"optimizer {optimizer!r} is not a Keras optimizer name such as "
+                    "'adam', 'sgd' or 'rmsprop'."
+                ) from exc
+        elif not isinstance(optimizer, keras.optimizers.Optimizer):
+            raise TypeError(
+                "optimizer must be a Keras optimizer name or instance; got "
+                f"{type(optimizer).__name__}."
+            )
+        config = optimizer.get_config()
+        if self.learning_rate is not None:
+            config["learning_rate"] = float(self.learning_rate)
+        return type(optimizer).from_config(config)
+
+    def _check_unlabeled(self, X_unlabeled, X):
+        if X_unlabeled is None:
+            return None
+        X_unlabeled = check_array(
+            X_unlabeled, allow_nd=True, dtype=np.float32, input_name="X_unlabeled"
+        )
+        if X_unlabeled.shape[1:] != X.shape[1:]:
+            raise ValueError(
+                f"X_unlabeled rows must have the shape of X's rows, {X.shape[1:]}; "
+                f"got {X_unlabeled.shape[1:]}."
+            )
+        return X_unlabeled
+
+    def fit(self, X, y, sample_weight=None, X_unlabeled=None):
+        """Fit the teacher if it is unfitted, then train a fresh student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Training rows: a table, or n-D samples such as images
+            ``(n_samples, 28, 28, 1)``.
+        y : array-like of shape (n_samples,)
+            Labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each labeled row, applied to both loss terms
+            (and passed to an unfitted teacher's ``fit`` where it accepts it).
+        X_unlabeled : array-like of shape (n_unlabeled, ...), default=None
+            Transfer rows with no label: the teacher labels them and they carry
+            only the soft term. Ignored when ``alpha=1``.
+
+        Returns
+        -------
+        self : DistilledClassifier
+            The fitted estimator.
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
+        check_classification_targets(y)
+        sample_weight = _check_sample_weight(sample_weight, len(X))
+        X_unlabeled = self._check_unlabeled(X_unlabeled, X)
+        if self.alpha == 1:
+            X_unlabeled = None
+        self.input_shape_ = tuple(X.shape[1:])
+
+        keras = import_keras()
+        from ._loss import DistillationLoss, pack_targets, training_metrics
+
+        seed = _seed_or_none(self.random_state)
+        with _keras_seed(seed):
+            self.teacher_ = fit_teacher(self.teacher, X, y, sample_weight)
+            X_all = X if X_unlabeled is None else np.concatenate([X, X_unlabeled])
+            t_classes, t_logits = teacher_logits(self.teacher_, X_all)
+            self.classes_, t_logits = _align_to_teacher(y, np.asarray(t_classes), t_logits)
+
+            n_labeled = len(X)
+            labeled = np.zeros(len(X_all), dtype=np.float32)
+            labeled[:n_labeled] = 1.0
+            y_index = np.zeros(len(X_all), dtype=np.float32)
+            y_index[:n_labeled] = np.searchsorted(self.classes_, y)
+            packed = pack_targets(y_index, labeled, t_logits)
+            weights = np.concatenate(
+                [sample_weight, np.ones(len(X_all) - n_labeled, dtype=np.float32)]
+            )
+
+            feature_mean, feature_std = _feature_stats(X_all)
+            meta = {
+                "input_shape": self.input_shape_,
+                "n_features_in_": self.n_features_in_,
+                "n_classes_": len(self.classes_),
+                "classes_": self.classes_,
+                "feature_mean": feature_mean,
+                "feature_std": feature_std,
+                "n_samples": len(X_all),
+            }
+            from ._students import build_student
+
+            student = build_student(self.student, meta)
+            train_model = self._training_model(keras, student)
+            fit_rows, validation_data = self._split_validation(
+                X_all, packed, weights, n_labeled, y_index, seed
+            )
+            batch_size = int(self.batch_size)
+            steps_per_epoch = -(-len(fit_rows) // batch_size)
+            train_model.compile(
+                optimizer=self._make_optimizer(keras),
+                loss=DistillationLoss(self.temperature, self.alpha, self.scale_soft_loss),
+                metrics=training_metrics(self.temperature, self.scale_soft_loss),
+                # Several steps per call into the backend: per-step Python
+                # overhead otherwise dominates for small students.
+                steps_per_execution=min(_STEPS_PER_EXECUTION, steps_per_epoch),
+            )
+            data = training_data(
+                X_all[fit_rows],
+                packed[fit_rows],
+                weights[fit_rows],
+                batch_size=batch_size,
+                seed=seed,
+            )
+            history = train_model.fit(
+                **data,
+                validation_data=validation_data,
+                epochs=int(self.epochs),
+                callbacks=[copy.deepcopy(c) for c in self.callbacks or ()],
+                verbose=int(self.verbose),
+            )
+        self.student_model_ = student
+        self.history_ = {
+            name: [float(v) for v in values] for name, values in history.history.items()
+        }
+        return self
+
+    def _training_model(self, keras, student):
+        # The student stays uncompiled (clean to save or serve); a thin
+        # functional wrapper sharing its layers carries the loss.
+        inputs = keras.Input(shape=self.input_shape_)
+        outputs = student(inputs)
+        if outputs_probabilities(student):
+            outputs = keras.ops.log(keras.ops.clip(outputs, 1e-12, 1.0))
+        return keras.Model(inputs, outputs)
+
+    def _split_validation(self, X_all, packed, weights, n_labeled, y_index, seed):
+        everything = np.arange(len(X_all))
+        if not self.validation_fraction:
+            return everything, None
+        labels = y_index[:n_labeled]
+        counts = np.bincount(labels.astype(int))
+        stratify = labels if counts[counts > 0].min() >= 2 else None
+        train_idx, val_idx = train_test_split(
+            np.arange(n_labeled),
+            test_size=self.validation_fraction,
+            stratify=stratify,
+            random_state=seed,
+        )
+        fit_rows = np.concatenate([train_idx, everything[n_labeled:]])
+        validation_data = (X_all[val_idx], packed[val_idx], weights[val_idx])
+        return fit_rows, validation_data
+
+    def _student_logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
+        if tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}, but "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{self.input_shape_}."
+            )
+        probabilities = outputs_probabilities(self.student_model_)
+        logits = predict_logits(
+            self.student_model_,
+            X,
+            batch_size=int(self.inference_batch_size),
+            probabilities=probabilities,
+        )
+        return logits
+
+    def predict_proba(self, X):
+        """Class probabilities from the student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Samples of the shape seen in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        return softmax(self._student_logits(X).astype(np.float64), axis=1)
+
+    def predict(self, X):
+        """Predict a class for each sample with the student.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Samples of the shape seen in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+        """
+        logits = self._student_logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _loaded_keras():
+    import sys
+
+    return sys.modules.get("keras")

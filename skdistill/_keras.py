@@ -1,0 +1,84 @@
+"""Lazy access to Keras, so that ``import skdistill`` stays fast."""
+
+import os
+
+
+def import_keras():
+    """Import and return the ``keras`` module.
+
+    TensorFlow prints start-up logs at import; unless the user has chosen a
+    level, only errors are kept. The variable must be set before TensorFlow is
+    first imported, which is why this is done here rather than at package import.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    return keras
+
+
+def outputs_probabilities(model):
+    """Whether a Keras model's last layer applies a softmax.
+
+    Looks at the last layer only: a ``Dense(..., activation="softmax")`` or a
+    ``Softmax`` layer. Models whose structure cannot be inspected this way are
+    taken to output logits.
+    """
+    keras = import_keras()
+    layers = getattr(model, "layers", None)
+    if not layers:
+        return False
+    last = layers[-1]
+    if isinstance(last, keras.layers.Softmax):
+        return True
+    activation = getattr(last, "activation", None)
+    return activation is keras.activations.softmax
+
+
+def predict_logits(model, X, *, batch_size, probabilities):
+    """Run ``model`` over ``X`` in chunks and return logits as a NumPy array.
+
+    Calling the model eagerly avoids the graph tracing that ``Model.predict``
+    performs on its first call, which dominates for the small arrays that
+    scikit-learn passes to ``predict``.
+    """
+    import numpy as np
+
+    keras = import_keras()
+    chunks = []
+    for start in range(0, len(X), batch_size):
+        out = model(X[start : start + batch_size], training=False)
+        chunks.append(np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32))
+    out = np.concatenate(chunks) if chunks else np.empty((0, 0), np.float32)
+    if probabilities:
+        out = np.log(np.clip(out, 1e-12, None))
+    return out
+
+
+def training_data(x, y, sample_weight, *, batch_size, seed):
+    """What to pass to ``Model.fit`` as ``x`` for shuffled mini-batches.
+
+    On the TensorFlow backend a ``tf.data`` pipeline (shuffle, then batch)
+    cuts Keras's per-batch and per-epoch overhead for in-memory arrays several
+    times over; other backends get the arrays, and ``fit`` shuffles them.
+
+    Returns
+    -------
+    fit_kwargs : dict
+        Keyword arguments for ``Model.fit``.
+    """
+    keras = import_keras()
+    if keras.backend.backend() != "tensorflow":
+        return {
+            "x": x,
+            "y": y,
+            "sample_weight": sample_weight,
+            "batch_size": batch_size,
+            "shuffle": True,
+        }
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, y, sample_weight))
+    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    # The pipeline shuffles; Keras must not try to.
+    return {"x": dataset, "shuffle": False}

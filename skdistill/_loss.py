@@ -1,0 +1,222 @@
+"""The distillation loss and its per-term metrics, written in ``keras.ops``.
+
+Targets reach the loss packed in one float32 array of shape
+``(n_samples, 2 + n_classes)``:
+
+* column 0: the index of the true class (any value where the row is unlabeled),
+* column 1: 1 for a labeled row, 0 for a transfer row that has no label,
+* columns 2 onward: the teacher's logits, one per class.
+
+Packing keeps Keras's own ``fit`` loop, data adapters, callbacks and
+``sample_weight`` handling unchanged, on every backend. The teacher's logits are
+stored rather than its softened probabilities, so the same packed array serves
+every temperature.
+
+This module imports Keras; the estimator imports it only inside ``fit``.
+"""
+
+import numpy as np
+
+from ._keras import import_keras
+
+keras = import_keras()
+ops = keras.ops
+
+
+def pack_targets(y_index, labeled, teacher_logits):
+    """Pack labels, the labeled mask and teacher logits into one array.
+
+    Parameters
+    ----------
+    y_index : array-like of shape (n_samples,)
+        Index of each row's class in ``classes_``; ignored where unlabeled.
+    labeled : array-like of shape (n_samples,)
+        1 for rows with a true label, 0 for transfer rows.
+    teacher_logits : array-like of shape (n_samples, n_classes)
+        The teacher's logits, columns aligned with ``classes_``.
+
+    Returns
+    -------
+    packed : ndarray of shape (n_samples, 2 + n_classes), dtype float32
+        The array that :class:`DistillationLoss` takes as ``y_true``.
+    """
+    teacher_logits = np.asarray(teacher_logits, dtype=np.float32)
+    packed = np.empty((teacher_logits.shape[0], 2 + teacher_logits.shape[1]), np.float32)
+    packed[:, 0] = y_index
+    packed[:, 1] = labeled
+    packed[:, 2:] = teacher_logits
+    return packed
+
+
+def distillation_terms(y_packed, student_logits, temperature, scale_soft_loss=True):
+    """Per-sample hard and soft terms of the distillation loss.
+
+    Parameters
+    ----------
+    y_packed : tensor of shape (batch, 2 + n_classes)
+        Targets packed by :func:`pack_targets`.
+    student_logits : tensor of shape (batch, n_classes)
+        The student's logits.
+    temperature : float
+        Softening temperature ``T`` applied to both teacher and student logits.
+    scale_soft_loss : bool, default=True
+        Multiply the soft term by ``T**2`` (Hinton et al. 2015).
+
+    Returns
+    -------
+    hard : tensor of shape (batch,)
+        Cross-entropy with the true label; 0 on unlabeled rows.
+    soft : tensor of shape (batch,)
+        ``KL(softmax(teacher / T) || softmax(student / T))``, times ``T**2``
+        when ``scale_soft_loss``.
+    labeled : tensor of shape (batch,)
+        The labeled mask.
+    """
+    y_packed = ops.cast(y_packed, student_logits.dtype)
+    labeled = y_packed[:, 1]
+    y_index = ops.cast(y_packed[:, 0] * labeled, "int32")
+    teacher_logits = y_packed[:, 2:]
+
+    hard = keras.losses.sparse_categorical_crossentropy(
+        y_index, student_logits, from_logits=True
+    )
+    hard = hard * labeled
+
+    log_p_teacher = ops.log_softmax(teacher_logits / temperature, axis=-1)
+    log_p_student = ops.log_softmax(student_logits / temperature, axis=-1)
+    soft = ops.sum(ops.exp(log_p_teacher) * (log_p_teacher - log_p_student), axis=-1)
+    if scale_soft_loss:
+        soft = soft * (temperature**2)
+    return hard, soft, labeled
+
+
+@keras.saving.register_keras_serializable(package="skdistill")
+class DistillationLoss(keras.losses.Loss):
+    r"""Hinton et al.'s knowledge-distillation loss for a student's logits.
+
+    Per sample,
+
+    .. math::
+
+        \ell = \alpha \, m \, \mathrm{CE}(y, z_s)
+             + (1 - \alpha) \, c \, \mathrm{KL}\big(\mathrm{softmax}(z_t / T)
+               \,\|\, \mathrm{softmax}(z_s / T)\big)
+
+    where ``z_s`` and ``z_t`` are the student's and teacher's logits, ``m`` is 1
+    on labeled rows and 0 on transfer rows, and ``c = T**2`` when
+    ``scale_soft_loss`` else 1.
+
+    Parameters
+    ----------
+    temperature : float, default=1.0
+        Softening temperature ``T``.
+    alpha : float, default=0.1
+        Weight of the hard (true-label) term; ``1 - alpha`` weights the soft term.
+    scale_soft_loss : bool, default=True
+        Multiply the soft term by ``T**2``.
+    name : str, default="distillation_loss"
+        Name of the loss.
+    reduction : str, default="sum_over_batch_size"
+        Keras reduction.
+    dtype : str, default=None
+        Keras dtype policy for the loss computation.
+
+    See Also
+    --------
+    pack_targets : Builds the ``y_true`` this loss expects.
+    skdistill.DistilledClassifier : Trains a student with this loss.
+    """
+
+    def __init__(
+        self,
+        temperature=1.0,
+        alpha=0.1,
+        scale_soft_loss=True,
+        name="distillation_loss",
+        reduction="sum_over_batch_size",
+        dtype=None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.temperature = float(temperature)
+        self.alpha = float(alpha)
+        self.scale_soft_loss = bool(scale_soft_loss)
+
+    def call(self, y_true, y_pred):
+        hard, soft, _ = distillation_terms(
+            y_true, y_pred, self.temperature, self.scale_soft_loss
+        )
+        return self.alpha * hard + (1.0 - self.alpha) * soft
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            temperature=self.temperature,
+            alpha=self.alpha,
+            scale_soft_loss=self.scale_soft_loss,
+        )
+        return config
+
+
+class _MaskedMean(keras.metrics.Metric):
+    """Weighted mean of a per-sample quantity over the rows a mask selects."""
+
+    def __init__(self, temperature, scale_soft_loss, name, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.temperature = float(temperature)
+        self.scale_soft_loss = bool(scale_soft_loss)
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
+        raise NotImplementedError
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.cast(y_pred, self.dtype)
+        hard, soft, labeled = distillation_terms(
+            y_true, y_pred, self.temperature, self.scale_soft_loss
+        )
+        values, mask = self._values_and_mask(hard, soft, labeled, y_true, y_pred)
+        if sample_weight is not None:
+            mask = mask * ops.reshape(ops.cast(sample_weight, self.dtype), (-1,))
+        self.total.assign_add(ops.sum(values * mask))
+        self.count.assign_add(ops.sum(mask))
+
+    def result(self):
+        return ops.divide_no_nan(self.total, self.count)
+
+    def reset_state(self):
+        self.total.assign(0.0)
+        self.count.assign(0.0)
+
+
+class HardLoss(_MaskedMean):
+    """Mean cross-entropy with the true labels, over labeled rows."""
+
+    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
+        return hard, labeled
+
+
+class SoftLoss(_MaskedMean):
+    """Mean soft (distillation) term, over all rows."""
+
+    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
+        return soft, ops.ones_like(soft)
+
+
+class LabeledAccuracy(_MaskedMean):
+    """Accuracy of the student's argmax against the true labels, labeled rows."""
+
+    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
+        y_index = ops.cast(ops.cast(y_packed[:, 0], self.dtype), "int32")
+        predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+        correct = ops.cast(ops.equal(predicted, y_index), self.dtype)
+        return correct, labeled
+
+
+def training_metrics(temperature, scale_soft_loss):
+    """The metrics that ``DistilledClassifier.history_`` records each epoch."""
+    return [
+        HardLoss(temperature, scale_soft_loss, name="hard_loss"),
+        SoftLoss(temperature, scale_soft_loss, name="soft_loss"),
+        LabeledAccuracy(temperature, scale_soft_loss, name="accuracy"),
+    ]
