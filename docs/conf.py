@@ -1,0 +1,55 @@
+"""Sphinx configuration for the skdistill documentation."""
+
+import os
+import sys
+
+# Must be set before the gallery's examples first import TensorFlow, or its
+# start-up logs end up in the build output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Document the checkout being built, not whichever skdistill is installed.
+sys.path.insert(0, os.path.abspath(".."))
+
+import skdistill
+
+project = "skdistill"
+author = "skdistill developers"
+copyright = "skdistill developers"
+release = skdistill.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+
+autosummary_generate = True
+
+# The class template lists methods itself; numpydoc's member tables would
+# repeat them.
+numpydoc_show_class_members = False
+
+# No intersphinx: the build must not need the network. References to Python,
+# NumPy, scikit-learn and Keras are written as literals instead.
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    # Links each API page to the examples that use the class.
+    "doc_module": ("skdistill",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"skdistill": None},
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skdistill {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+}
