@@ -11,11 +11,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, check_scalar, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_scalar,
+    validate_data,
+)
 
 from ._keras import import_keras, outputs_probabilities, predict_logits, training_data
 from ._teachers import clone_teacher, fit_teacher, teacher_logits
-
 
 _STEPS_PER_EXECUTION = 16
 
@@ -250,11 +254,19 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         return type(self)(teacher=clone_teacher(teacher), student=student, **params)
 
     def _validate_params(self):
-        check_scalar(self.temperature, "temperature", Real, min_val=0, include_boundaries="neither")
+        check_scalar(
+            self.temperature,
+            "temperature",
+            Real,
+            min_val=0,
+            include_boundaries="neither",
+        )
         check_scalar(self.alpha, "alpha", Real, min_val=0, max_val=1)
         check_scalar(self.epochs, "epochs", Integral, min_val=1)
         check_scalar(self.batch_size, "batch_size", Integral, min_val=1)
-        check_scalar(self.inference_batch_size, "inference_batch_size", Integral, min_val=1)
+        check_scalar(
+            self.inference_batch_size, "inference_batch_size", Integral, min_val=1
+        )
         check_scalar(
             self.validation_fraction,
             "validation_fraction",
@@ -266,7 +278,11 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         check_scalar(self.verbose, "verbose", Integral, min_val=0, max_val=2)
         if self.learning_rate is not None:
             check_scalar(
-                self.learning_rate, "learning_rate", Real, min_val=0, include_boundaries="neither"
+                self.learning_rate,
+                "learning_rate",
+                Real,
+                min_val=0,
+                include_boundaries="neither",
             )
         if not isinstance(self.scale_soft_loss, (bool, np.bool_)):
             raise TypeError(
@@ -350,7 +366,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             self.teacher_ = fit_teacher(self.teacher, X, y, sample_weight)
             X_all = X if X_unlabeled is None else np.concatenate([X, X_unlabeled])
             t_classes, t_logits = teacher_logits(self.teacher_, X_all)
-            self.classes_, t_logits = _align_to_teacher(y, np.asarray(t_classes), t_logits)
+            self.classes_, t_logits = _align_to_teacher(
+                y, np.asarray(t_classes), t_logits
+            )
 
             n_labeled = len(X)
             labeled = np.zeros(len(X_all), dtype=np.float32)
@@ -383,7 +401,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             steps_per_epoch = -(-len(fit_rows) // batch_size)
             train_model.compile(
                 optimizer=self._make_optimizer(keras),
-                loss=DistillationLoss(self.temperature, self.alpha, self.scale_soft_loss),
+                loss=DistillationLoss(
+                    self.temperature, self.alpha, self.scale_soft_loss
+                ),
                 metrics=training_metrics(self.temperature, self.scale_soft_loss),
                 # Several steps per call into the backend: per-step Python
                 # overhead otherwise dominates for small students.

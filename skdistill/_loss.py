@@ -41,7 +41,9 @@ def pack_targets(y_index, labeled, teacher_logits):
         The array that :class:`DistillationLoss` takes as ``y_true``.
     """
     teacher_logits = np.asarray(teacher_logits, dtype=np.float32)
-    packed = np.empty((teacher_logits.shape[0], 2 + teacher_logits.shape[1]), np.float32)
+    packed = np.empty(
+        (teacher_logits.shape[0], 2 + teacher_logits.shape[1]), np.float32
+    )
     packed[:, 0] = y_index
     packed[:, 1] = labeled
     packed[:, 2:] = teacher_logits

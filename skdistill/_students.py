@@ -83,7 +83,9 @@ class MLPStudent(StudentBuilder):
     MLPStudent(hidden_units=(32, 32))
     """
 
-    def __init__(self, hidden_units=(64,), activation="relu", dropout=0.0, standardize=True):
+    def __init__(
+        self, hidden_units=(64,), activation="relu", dropout=0.0, standardize=True
+    ):
         self.hidden_units = hidden_units
         self.activation = activation
         self.dropout = dropout
@@ -163,7 +165,11 @@ class ConvNet(StudentBuilder):
         input_shape = tuple(meta["input_shape"])
         image_shape = _image_shape(input_shape)
         inputs = keras.Input(shape=input_shape)
-        x = layers.Reshape(image_shape)(inputs) if image_shape != input_shape else inputs
+        x = (
+            layers.Reshape(image_shape)(inputs)
+            if image_shape != input_shape
+            else inputs
+        )
         if self.standardize:
             mean = float(np.mean(meta["feature_mean"]))
             std = float(np.sqrt(np.mean(np.square(meta["feature_std"]))))

@@ -226,7 +226,7 @@ def fit_teacher(teacher, X, y, sample_weight=None):
     if isinstance(teacher, EnsembleTeacher):
         members = _as_list(teacher.teachers)
         fitted = [fit_teacher(t, X, y, sample_weight) for t in members]
-        if all(f is t for f, t in zip(fitted, members)):
+        if all(f is t for f, t in zip(fitted, members, strict=True)):
             return teacher
         return EnsembleTeacher(fitted, weights=teacher.weights, combine=teacher.combine)
     if _is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
@@ -280,10 +280,13 @@ def _keras_logits(teacher, X):
     _check_choice("KerasTeacher output", teacher.output, _OUTPUT_KINDS)
     if not _is_keras_model(teacher.model):
         raise TypeError(
-            f"KerasTeacher model must be a keras.Model; got {type(teacher.model).__name__}."
+            "KerasTeacher model must be a keras.Model; got "
+            f"{type(teacher.model).__name__}."
         )
     model = teacher.model
-    out = predict_logits(model, X, batch_size=int(teacher.batch_size), probabilities=False)
+    out = predict_logits(
+        model, X, batch_size=int(teacher.batch_size), probabilities=False
+    )
     output = teacher.output
     if output == "auto":
         rows_are_distributions = (
@@ -295,7 +298,9 @@ def _keras_logits(teacher, X):
         output = "probabilities" if probabilities else "logits"
     logits = _probabilities_to_logits(out) if output == "probabilities" else out
     n_outputs = logits.shape[1]
-    classes = np.arange(n_outputs) if teacher.classes is None else np.asarray(teacher.classes)
+    classes = (
+        np.arange(n_outputs) if teacher.classes is None else np.asarray(teacher.classes)
+    )
     if len(classes) != n_outputs:
         raise ValueError(
             f"KerasTeacher classes has {len(classes)} labels but the model has "
@@ -316,7 +321,11 @@ def _ensemble_logits(teacher, X):
                 f"EnsembleTeacher weights must have one entry per teacher "
                 f"({len(members)}); got shape {weights.shape}."
             )
-        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        if (
+            not np.all(np.isfinite(weights))
+            or np.any(weights < 0)
+            or weights.sum() <= 0
+        ):
             raise ValueError(
                 "EnsembleTeacher weights must be finite, non-negative and not all "
                 f"zero; got {teacher.weights!r}."
@@ -325,7 +334,7 @@ def _ensemble_logits(teacher, X):
 
     classes = None
     combined = None
-    for member, weight in zip(members, weights):
+    for member, weight in zip(members, weights, strict=True):
         member_classes, logits = teacher_logits(member, X)
         order = np.argsort(member_classes)
         member_classes, logits = member_classes[order], logits[:, order]

@@ -29,10 +29,18 @@ def teacher(small_data):
         ({"epochs": 2.5}, TypeError, "epochs must be an instance of"),
         ({"batch_size": 0}, ValueError, "batch_size == 0, must be >= 1"),
         ({"inference_batch_size": 0}, ValueError, "inference_batch_size == 0"),
-        ({"validation_fraction": 1.0}, ValueError, "validation_fraction == 1.0, must be < 1"),
+        (
+            {"validation_fraction": 1.0},
+            ValueError,
+            "validation_fraction == 1.0, must be < 1",
+        ),
         ({"learning_rate": 0.0}, ValueError, "learning_rate == 0.0, must be > 0"),
         ({"verbose": 3}, ValueError, "verbose == 3, must be <= 2"),
-        ({"scale_soft_loss": "yes"}, TypeError, "scale_soft_loss must be True or False"),
+        (
+            {"scale_soft_loss": "yes"},
+            TypeError,
+            "scale_soft_loss must be True or False",
+        ),
         ({"callbacks": "early"}, TypeError, "callbacks must be None or a list"),
         ({"optimizer": "adamant"}, ValueError, "'adamant' is not a Keras optimizer"),
         ({"optimizer": 3}, TypeError, "optimizer must be a Keras optimizer"),
@@ -123,11 +131,13 @@ def test_inputs_and_parameters_are_not_mutated(small_data, teacher, tiny_student
     weights = np.linspace(0.5, 1.5, len(y))
     copies = [a.copy() for a in (X, y, X_unlabeled, weights)]
     optimizer = keras.optimizers.Adam(learning_rate=0.02)
-    clf = DistilledClassifier(teacher=teacher, student=tiny_student, optimizer=optimizer)
+    clf = DistilledClassifier(
+        teacher=teacher, student=tiny_student, optimizer=optimizer
+    )
     clf.set_params(epochs=2, random_state=0)
     params = clf.get_params(deep=False)
     clf.fit(X, y, sample_weight=weights, X_unlabeled=X_unlabeled)
-    for before, after in zip(copies, (X, y, X_unlabeled, weights)):
+    for before, after in zip(copies, (X, y, X_unlabeled, weights), strict=True):
         np.testing.assert_array_equal(before, after)
     assert clf.get_params(deep=False) == params
     assert int(optimizer.iterations) == 0, "the user's optimizer must not be trained"
@@ -147,9 +157,9 @@ def test_fit_leaves_global_random_state_alone(small_data, teacher, tiny_student)
     np.random.seed(123)
     expected = np.random.random_sample()
     np.random.seed(123)
-    DistilledClassifier(teacher=teacher, student=tiny_student, epochs=1, random_state=0).fit(
-        X, y
-    )
+    DistilledClassifier(
+        teacher=teacher, student=tiny_student, epochs=1, random_state=0
+    ).fit(X, y)
     assert np.random.random_sample() == expected
 
 
@@ -229,9 +239,9 @@ def test_callbacks_are_used(small_data, teacher, tiny_student):
 @pytest.mark.parametrize("verbose", [0, 1])
 def test_verbose(small_data, teacher, tiny_student, capfd, verbose):
     X, y = small_data
-    DistilledClassifier(teacher=teacher, student=tiny_student, epochs=2, verbose=verbose).fit(
-        X, y
-    )
+    DistilledClassifier(
+        teacher=teacher, student=tiny_student, epochs=2, verbose=verbose
+    ).fit(X, y)
     out = capfd.readouterr().out
     if verbose:
         assert "Epoch 2/2" in out

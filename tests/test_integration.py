@@ -28,7 +28,11 @@ def _keras_teacher(X, y):
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential(
-        [keras.Input((X.shape[1],)), keras.layers.Dense(16, "relu"), keras.layers.Dense(3)]
+        [
+            keras.Input((X.shape[1],)),
+            keras.layers.Dense(16, "relu"),
+            keras.layers.Dense(3),
+        ]
     )
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(X, y, epochs=5, verbose=0)
@@ -42,7 +46,10 @@ def test_clone_shares_a_fitted_teacher_and_copies_the_rest(small_data, teacher):
     cloned = clone(clf)
     assert cloned.teacher is teacher
     assert hasattr(cloned.teacher, "coef_"), "the fitted teacher must stay fitted"
-    assert cloned.student is not student and cloned.student.get_params() == student.get_params()
+    assert (
+        cloned.student is not student
+        and cloned.student.get_params() == student.get_params()
+    )
     assert cloned.temperature == 3.0
 
 
@@ -77,7 +84,9 @@ def test_pipeline_with_preprocessing(small_data, teacher, tiny_student):
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_grid_search_over_temperature_and_alpha(small_data, teacher, tiny_student, n_jobs):
+def test_grid_search_over_temperature_and_alpha(
+    small_data, teacher, tiny_student, n_jobs
+):
     X, y = small_data
     search = GridSearchCV(
         DistilledClassifier(teacher=teacher, student=tiny_student, **FAST),
@@ -101,9 +110,7 @@ def test_grid_search_over_builder_hyperparameters(small_data, teacher):
         cv=2,
     )
     search.fit(X, y)
-    widths = {
-        p["student__hidden_units"] for p in search.cv_results_["params"]
-    }
+    widths = {p["student__hidden_units"] for p in search.cv_results_["params"]}
     assert widths == {(4,), (16,)}
     units = search.best_estimator_.student_model_.layers[-2].units
     assert (units,) == search.best_params_["student__hidden_units"]
@@ -127,7 +134,9 @@ def test_pickle_round_trip(small_data, teacher, tiny_student):
 
 def test_pickle_with_keras_teacher(small_data, tiny_student):
     X, y = small_data
-    clf = DistilledClassifier(teacher=_keras_teacher(X, y), student=tiny_student, epochs=2)
+    clf = DistilledClassifier(
+        teacher=_keras_teacher(X, y), student=tiny_student, epochs=2
+    )
     clf.fit(X, y)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))

@@ -32,14 +32,18 @@ def test_loss_matches_formula(batch, temperature, alpha, scale):
     y, labeled, t_logits, s_logits = batch
     packed = pack_targets(y, labeled, t_logits)
     loss = DistillationLoss(temperature, alpha, scale_soft_loss=scale)
-    expected, _, _ = _reference(y, labeled, t_logits, s_logits, temperature, alpha, scale)
+    expected, _, _ = _reference(
+        y, labeled, t_logits, s_logits, temperature, alpha, scale
+    )
     got = float(np.asarray(loss(packed, s_logits)))
     np.testing.assert_allclose(got, expected.mean(), rtol=1e-5)
 
 
 def test_unlabeled_rows_carry_only_the_soft_term(batch):
     y, labeled, t_logits, s_logits = batch
-    hard, soft, mask = distillation_terms(pack_targets(y, labeled, t_logits), s_logits, 2.0)
+    hard, soft, mask = distillation_terms(
+        pack_targets(y, labeled, t_logits), s_logits, 2.0
+    )
     hard = np.asarray(hard)
     assert np.all(hard[labeled == 0] == 0)
     assert np.all(hard[labeled == 1] > 0)

@@ -32,7 +32,9 @@ def test_builder_receives_meta(small_data, teacher):
     assert seen["n_classes_"] == 3
     assert seen["input_shape"] == (6,)
     np.testing.assert_array_equal(seen["classes_"], [0, 1, 2])
-    np.testing.assert_allclose(seen["feature_mean"], X.mean(axis=0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        seen["feature_mean"], X.mean(axis=0), rtol=1e-4, atol=1e-5
+    )
     assert seen["n_samples"] == len(X)
 
 
@@ -72,7 +74,9 @@ def test_output_width_must_match_classes(small_data, teacher):
     X, y = small_data
 
     def build(meta):
-        return keras.Sequential([keras.Input(meta["input_shape"]), keras.layers.Dense(5)])
+        return keras.Sequential(
+            [keras.Input(meta["input_shape"]), keras.layers.Dense(5)]
+        )
 
     with pytest.raises(ValueError, match="5 outputs but there are 3 classes"):
         DistilledClassifier(teacher=teacher, student=build).fit(X, y)
@@ -83,12 +87,16 @@ def test_keras_model_template_is_cloned_fresh(small_data, teacher):
 
     X, y = small_data
     template = keras.Sequential(
-        [keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)]
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(3),
+        ]
     )
     before = [w.copy() for w in template.get_weights()]
     clf = DistilledClassifier(teacher=teacher, student=template, **FAST).fit(X, y)
     assert clf.student_model_ is not template
-    for w, b in zip(template.get_weights(), before):
+    for w, b in zip(template.get_weights(), before, strict=True):
         np.testing.assert_array_equal(w, b)
 
 
@@ -106,16 +114,22 @@ def test_softmax_student_is_trained_and_predicts(small_data, teacher):
             ]
         )
 
-    clf = DistilledClassifier(teacher=teacher, student=build, epochs=10, learning_rate=0.01)
+    clf = DistilledClassifier(
+        teacher=teacher, student=build, epochs=10, learning_rate=0.01
+    )
     clf.fit(X, y)
     proba = clf.predict_proba(X)
-    np.testing.assert_allclose(proba, np.asarray(clf.student_model_(X)), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        proba, np.asarray(clf.student_model_(X)), rtol=1e-4, atol=1e-6
+    )
     assert clf.score(X, y) > 0.8
 
 
 def test_builder_hyperparameters_are_searchable(small_data, teacher):
     X, y = small_data
-    clf = DistilledClassifier(teacher=teacher, student=MLPStudent(hidden_units=(4,)), **FAST)
+    clf = DistilledClassifier(
+        teacher=teacher, student=MLPStudent(hidden_units=(4,)), **FAST
+    )
     assert "student__hidden_units" in clf.get_params()
     clf.set_params(student__hidden_units=(7,))
     clf.fit(X, y)

@@ -24,7 +24,9 @@ def _keras_teacher(X, y, n_classes, softmax_output=False, epochs=30):
         [
             keras.Input((X.shape[1],)),
             keras.layers.Dense(32, activation="relu"),
-            keras.layers.Dense(n_classes, activation="softmax" if softmax_output else None),
+            keras.layers.Dense(
+                n_classes, activation="softmax" if softmax_output else None
+            ),
         ]
     )
     model.compile(
@@ -80,7 +82,9 @@ def test_unfitted_teacher_is_cloned_and_fitted(small_data, tiny_student):
     X, y = small_data
     teacher = LogisticRegression()
     clf = DistilledClassifier(teacher=teacher, student=tiny_student, **FAST).fit(X, y)
-    assert not hasattr(teacher, "coef_"), "the user's teacher must not be fitted in place"
+    assert not hasattr(teacher, "coef_"), (
+        "the user's teacher must not be fitted in place"
+    )
     assert clf.teacher_ is not teacher
     check_is_fitted(clf.teacher_)
 
@@ -88,7 +92,9 @@ def test_unfitted_teacher_is_cloned_and_fitted(small_data, tiny_student):
 def test_unfitted_teacher_gets_sample_weight(small_data, tiny_student):
     X, y = small_data
     weights = np.where(y == 0, 5.0, 1.0)
-    clf = DistilledClassifier(teacher=LogisticRegression(), student=tiny_student, **FAST)
+    clf = DistilledClassifier(
+        teacher=LogisticRegression(), student=tiny_student, **FAST
+    )
     clf.fit(X, y, sample_weight=weights)
     reference = LogisticRegression().fit(X, y, sample_weight=weights)
     np.testing.assert_allclose(clf.teacher_.coef_, reference.coef_, rtol=1e-4)
@@ -126,7 +132,9 @@ def test_missing_teacher_names_the_parameter(small_data):
 
 
 @pytest.mark.parametrize("softmax_output", [False, True])
-def test_keras_teacher_logits_or_probabilities_auto(small_data, tiny_student, softmax_output):
+def test_keras_teacher_logits_or_probabilities_auto(
+    small_data, tiny_student, softmax_output
+):
     X, y = small_data
     model = _keras_teacher(X, y, 3, softmax_output=softmax_output)
     _, logits = teacher_logits(model, X)
@@ -227,7 +235,11 @@ def test_scikeras_teacher(small_data, tiny_student):
         )
 
     teacher = scikeras.KerasClassifier(
-        build, loss="sparse_categorical_crossentropy", epochs=20, verbose=0, random_state=0
+        build,
+        loss="sparse_categorical_crossentropy",
+        epochs=20,
+        verbose=0,
+        random_state=0,
     ).fit(X, y)
     clf = DistilledClassifier(teacher=teacher, student=tiny_student, **FAST).fit(X, y)
     assert clf.teacher_ is teacher
@@ -260,7 +272,11 @@ def test_ensemble_weights_and_logit_combination(small_data):
 
 @pytest.mark.parametrize(
     "weights, message",
-    [([1.0], "one entry per teacher"), ([1.0, -1.0], "non-negative"), ([0, 0], "not all")],
+    [
+        ([1.0], "one entry per teacher"),
+        ([1.0, -1.0], "non-negative"),
+        ([0, 0], "not all"),
+    ],
 )
 def test_ensemble_weights_validated(small_data, weights, message):
     X, y = small_data
