@@ -4,6 +4,7 @@ The estimator and builders import Keras only when they build or train a model,
 so ``import skdistill`` stays fast.
 """
 
+from ._cache import TeacherOutputCache, get_teacher_cache
 from ._classification import DistilledClassifier
 from ._students import ConvNet, MLPStudent, StudentBuilder
 from ._teachers import EnsembleTeacher, KerasTeacher
@@ -17,5 +18,7 @@ __all__ = [
     "KerasTeacher",
     "MLPStudent",
     "StudentBuilder",
+    "TeacherOutputCache",
+    "get_teacher_cache",
     "__version__",
 ]

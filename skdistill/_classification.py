@@ -5,6 +5,7 @@ import random
 from contextlib import contextmanager
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -18,8 +19,16 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._cache import fingerprint_array, get_teacher_cache
 from ._keras import import_keras, outputs_probabilities, predict_logits, training_data
-from ._teachers import clone_teacher, fit_teacher, teacher_logits
+from ._teachers import (
+    check_teacher_kind,
+    clone_teacher,
+    fingerprint_teacher,
+    fit_teacher,
+    is_fitted_teacher,
+    teacher_logits,
+)
 
 _STEPS_PER_EXECUTION = 16
 
@@ -84,6 +93,38 @@ def _align_to_teacher(y, t_classes, t_logits):
     return t_classes[order], t_logits[:, order]
 
 
+def _teacher_outputs(teacher, X, y, sample_weight, X_all, use_cache):
+    """The fitted teacher, its classes and its logits on ``X_all``.
+
+    With ``use_cache``, both the fitting of an unfitted teacher and the
+    teacher's pass over the rows are looked up in the process-wide cache by
+    content fingerprints (see ``skdistill._cache``).
+    """
+    if not use_cache:
+        fitted = fit_teacher(teacher, X, y, sample_weight)
+        return (fitted, *teacher_logits(fitted, X_all))
+    check_teacher_kind(teacher)
+    cache = get_teacher_cache()
+    if is_fitted_teacher(teacher):
+        fitted = fit_teacher(teacher, X, y, sample_weight)
+        teacher_key = fingerprint_teacher(fitted)
+    else:
+        teacher_key = (
+            "fitted-from",
+            joblib.hash(teacher),
+            fingerprint_array(X),
+            fingerprint_array(y),
+            fingerprint_array(sample_weight),
+        )
+        fitted = cache.fitted_teacher(
+            teacher_key, lambda: fit_teacher(teacher, X, y, sample_weight)
+        )
+    classes, logits = cache.outputs(
+        (teacher_key, fingerprint_array(X_all)), lambda: teacher_logits(fitted, X_all)
+    )
+    return fitted, classes, logits
+
+
 def _feature_stats(X):
     mean = np.mean(X, axis=0, dtype=np.float64)
     std = np.std(X, axis=0, dtype=np.float64)
@@ -113,8 +154,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     teacher : object, default=None
-        Required. One of: a fitted scikit-learn classifier or Pipeline (soft
-        targets from ``predict_proba``, else ``decision_function``); a fitted
+        Required unless ``alpha=1`` (training from scratch). One of: a fitted
+        scikit-learn classifier or Pipeline (soft targets from
+        ``predict_proba``, else ``decision_function``); a fitted
         scikeras ``KerasClassifier``; a trained ``keras.Model`` (see
         :class:`KerasTeacher` for how its outputs are read); a list of these,
         combined as an :class:`EnsembleTeacher`; or an unfitted scikit-learn
@@ -153,6 +195,14 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         Each ``fit`` uses deep copies.
     inference_batch_size : int, default=1024
         Rows per forward pass of the teacher and of the student in ``predict``.
+    teacher_cache : bool, default=True
+        Reuse the teacher's outputs (and an unfitted teacher's fit) across fits
+        on the same rows with the same teacher, through a process-wide cache
+        keyed by the contents of the rows and of the teacher, so grid searches
+        and repeated fits run the teacher once per distinct training set. It
+        holds at most 256 MiB of logits; see
+        :func:`skdistill.get_teacher_cache` to clear or resize it. ``False``
+        computes them afresh on every fit.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the validation split; the
         same value gives the same predictions.
@@ -169,9 +219,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         Column names, when ``X`` had string column names.
     input_shape_ : tuple
         Shape of one sample, ``X.shape[1:]``.
-    teacher_ : object
+    teacher_ : object or None
         The fitted teacher: ``teacher`` itself if it was fitted, else the clone
-        fitted in ``fit``.
+        fitted in ``fit``; ``None`` when trained from scratch without one.
     student_model_ : keras.Model
         The trained student, uncompiled, ready to save or serve.
     history_ : dict of str to list of float
@@ -222,6 +272,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction=0.0,
         callbacks=None,
         inference_batch_size=1024,
+        teacher_cache=True,
         random_state=None,
         verbose=0,
     ):
@@ -237,6 +288,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.callbacks = callbacks
         self.inference_batch_size = inference_batch_size
+        self.teacher_cache = teacher_cache
         self.random_state = random_state
         self.verbose = verbose
 
@@ -284,10 +336,10 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 min_val=0,
                 include_boundaries="neither",
             )
-        if not isinstance(self.scale_soft_loss, (bool, np.bool_)):
-            raise TypeError(
-                f"scale_soft_loss must be True or False; got {self.scale_soft_loss!r}."
-            )
+        for name in ("scale_soft_loss", "teacher_cache"):
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False; got {value!r}.")
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             raise TypeError(
                 "callbacks must be None or a list of keras.callbacks.Callback; got "
@@ -363,12 +415,19 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
 
         seed = _seed_or_none(self.random_state)
         with _keras_seed(seed):
-            self.teacher_ = fit_teacher(self.teacher, X, y, sample_weight)
             X_all = X if X_unlabeled is None else np.concatenate([X, X_unlabeled])
-            t_classes, t_logits = teacher_logits(self.teacher_, X_all)
-            self.classes_, t_logits = _align_to_teacher(
-                y, np.asarray(t_classes), t_logits
-            )
+            if self.teacher is None and self.alpha == 1:
+                # Training from scratch needs no teacher.
+                self.teacher_ = None
+                self.classes_ = np.unique(y)
+                t_logits = np.zeros((len(X_all), len(self.classes_)), np.float32)
+            else:
+                self.teacher_, t_classes, t_logits = _teacher_outputs(
+                    self.teacher, X, y, sample_weight, X_all, self.teacher_cache
+                )
+                self.classes_, t_logits = _align_to_teacher(
+                    y, np.asarray(t_classes), t_logits
+                )
 
             n_labeled = len(X)
             labeled = np.zeros(len(X_all), dtype=np.float32)

@@ -8,6 +8,7 @@ and one row of logits per sample, whatever the teacher's kind.
 
 import sys
 
+import joblib
 import numpy as np
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, clone
@@ -176,12 +177,13 @@ def clone_teacher(teacher):
     return clone(teacher)
 
 
-def _check_teacher_kind(teacher):
+def check_teacher_kind(teacher):
     if teacher is None:
         raise ValueError(
-            "teacher is required: pass a fitted classifier, a keras.Model, a "
-            "list of them, or an unfitted scikit-learn classifier to fit inside "
-            "fit, e.g. DistilledClassifier(teacher=HistGradientBoostingClassifier())."
+            "teacher is required unless alpha=1: pass a fitted classifier, a "
+            "keras.Model, a list of them, or an unfitted scikit-learn classifier "
+            "to fit inside fit, e.g. "
+            "DistilledClassifier(teacher=HistGradientBoostingClassifier())."
         )
     if isinstance(teacher, (list, tuple, EnsembleTeacher, KerasTeacher)):
         return
@@ -220,7 +222,7 @@ def fit_teacher(teacher, X, y, sample_weight=None):
     fitted : object
         The fitted teacher.
     """
-    _check_teacher_kind(teacher)
+    check_teacher_kind(teacher)
     if isinstance(teacher, (list, tuple)):
         teacher = EnsembleTeacher(list(teacher))
     if isinstance(teacher, EnsembleTeacher):
@@ -379,3 +381,27 @@ def teacher_logits(teacher, X):
     if _is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
         return _keras_logits(teacher, X)
     return _sklearn_logits(teacher, X)
+
+
+def _keras_fingerprint(model):
+    return (type(model).__name__, joblib.hash(model.get_weights()))
+
+
+def fingerprint_teacher(teacher):
+    """A key that changes whenever a fitted teacher's outputs could change.
+
+    Keras models are keyed by their weights; scikit-learn estimators by their
+    pickled state; ensembles and adapters by their members and options.
+    """
+    if isinstance(teacher, (list, tuple)):
+        return ("list", tuple(fingerprint_teacher(t) for t in teacher))
+    if isinstance(teacher, EnsembleTeacher):
+        members = tuple(fingerprint_teacher(t) for t in _as_list(teacher.teachers))
+        return ("ensemble", members, joblib.hash(teacher.weights), teacher.combine)
+    if isinstance(teacher, KerasTeacher):
+        model = teacher.model
+        model_key = _keras_fingerprint(model) if _is_keras_model(model) else None
+        return ("keras", model_key, joblib.hash(teacher.classes), teacher.output)
+    if _is_keras_model(teacher):
+        return ("keras", _keras_fingerprint(teacher), None, "auto")
+    return ("sklearn", joblib.hash(teacher))

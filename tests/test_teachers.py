@@ -127,8 +127,16 @@ def test_teacher_of_unknown_kind_is_a_type_error(small_data, bad):
 
 def test_missing_teacher_names_the_parameter(small_data):
     X, y = small_data
-    with pytest.raises(ValueError, match="teacher is required"):
+    with pytest.raises(ValueError, match="teacher is required unless alpha=1"):
         DistilledClassifier().fit(X, y)
+
+
+def test_training_from_scratch_needs_no_teacher(small_data, tiny_student):
+    X, y = small_data
+    clf = DistilledClassifier(alpha=1.0, student=tiny_student, **FAST).fit(X, y)
+    assert clf.teacher_ is None
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.score(X, y) > 0.8
 
 
 @pytest.mark.parametrize("softmax_output", [False, True])

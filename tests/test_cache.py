@@ -1,0 +1,124 @@
+"""The teacher-output cache: reuse where safe, never stale, bounded."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from skdistill import DistilledClassifier, TeacherOutputCache, get_teacher_cache
+
+FAST = dict(epochs=1, random_state=0)
+
+
+class _CountingTeacher(LogisticRegression):
+    """A LogisticRegression that counts its predict_proba and fit calls."""
+
+    calls = {"predict_proba": 0, "fit": 0}
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).calls["fit"] += 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def predict_proba(self, X):
+        type(self).calls["predict_proba"] += 1
+        return super().predict_proba(X)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    get_teacher_cache().clear()
+    _CountingTeacher.calls.update(predict_proba=0, fit=0)
+    yield
+    get_teacher_cache().clear()
+
+
+def _fit(teacher, X, y, tiny_student, **params):
+    params = {**FAST, **params}
+    return DistilledClassifier(teacher=teacher, student=tiny_student, **params).fit(
+        X, y
+    )
+
+
+def test_same_teacher_same_rows_runs_teacher_once(small_data, tiny_student):
+    X, y = small_data
+    teacher = _CountingTeacher().fit(X, y)
+    for temperature in (1.0, 2.0, 4.0):
+        _fit(teacher, X, y, tiny_student, temperature=temperature)
+    assert _CountingTeacher.calls["predict_proba"] == 1
+    assert get_teacher_cache().hits == 2
+
+
+def test_different_or_mutated_rows_are_recomputed(small_data, tiny_student):
+    X, y = small_data
+    teacher = _CountingTeacher().fit(X, y)
+    _fit(teacher, X, y, tiny_student)
+    _fit(teacher, X[:200], y[:200], tiny_student)
+    X_mutated = X.copy()
+    X_mutated[0, 0] += 1.0
+    _fit(teacher, X_mutated, y, tiny_student)
+    assert _CountingTeacher.calls["predict_proba"] == 3
+
+
+def test_changed_teacher_is_recomputed(small_data, tiny_student):
+    X, y = small_data
+    teacher = _CountingTeacher().fit(X, y)
+    first = _fit(teacher, X, y, tiny_student)
+    teacher.set_params(C=0.001).fit(X, y)  # refit in place: same object, new state
+    second = _fit(teacher, X, y, tiny_student)
+    assert _CountingTeacher.calls["predict_proba"] == 2
+    assert first.teacher_ is second.teacher_
+
+
+def test_keras_teacher_with_changed_weights_is_recomputed(small_data, tiny_student):
+    import keras
+
+    X, y = small_data
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    _fit(model, X, y, tiny_student)
+    assert get_teacher_cache().misses == 1
+    _fit(model, X, y, tiny_student)
+    assert get_teacher_cache().hits == 1
+    model.set_weights([w + 1.0 for w in model.get_weights()])
+    _fit(model, X, y, tiny_student)
+    assert get_teacher_cache().misses == 2
+
+
+def test_unfitted_teacher_fitted_once_per_training_set(small_data, tiny_student):
+    X, y = small_data
+    for alpha in (0.1, 0.5):
+        _fit(_CountingTeacher(), X, y, tiny_student, alpha=alpha)
+    assert _CountingTeacher.calls["fit"] == 1
+    _fit(_CountingTeacher(C=0.5), X, y, tiny_student)
+    assert _CountingTeacher.calls["fit"] == 2, "different parameters: a new fit"
+
+
+def test_cache_off(small_data, tiny_student):
+    X, y = small_data
+    teacher = _CountingTeacher().fit(X, y)
+    for _ in range(2):
+        _fit(teacher, X, y, tiny_student, teacher_cache=False)
+    assert _CountingTeacher.calls["predict_proba"] == 2
+    assert len(get_teacher_cache()) == 0
+
+
+def test_cached_and_uncached_fits_agree(small_data, tiny_student):
+    X, y = small_data
+    teacher = LogisticRegression().fit(X, y)
+    cached = _fit(teacher, X, y, tiny_student, epochs=2)
+    cached_again = _fit(teacher, X, y, tiny_student, epochs=2)
+    uncached = _fit(teacher, X, y, tiny_student, epochs=2, teacher_cache=False)
+    np.testing.assert_array_equal(cached.predict_proba(X), uncached.predict_proba(X))
+    np.testing.assert_array_equal(
+        cached_again.predict_proba(X), uncached.predict_proba(X)
+    )
+
+
+def test_memory_is_bounded():
+    cache = TeacherOutputCache(max_bytes=1000, max_teachers=1)
+    for i in range(5):
+        cache.outputs(i, lambda: (np.arange(2), np.zeros((10, 10))))  # 800 bytes
+    assert len(cache) == 1 and cache.nbytes == 800
+    cache.outputs("big", lambda: (np.arange(2), np.zeros((100, 10))))
+    assert "big" not in cache._outputs, "an entry over the bound is not stored"
+    for i in range(3):
+        cache.fitted_teacher(i, lambda: object())
+    assert len(cache._teachers) == 1
