@@ -42,6 +42,9 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # Only plot_*.py scripts are gallery pages; other scripts in examples/,
+    # such as the README's, stay plain scripts.
+    "ignore_pattern": r"^(?!plot_)",
     # Links each API page to the examples that use the class.
     "doc_module": ("skdistill",),
     "backreferences_dir": "generated/backreferences",

@@ -108,6 +108,8 @@ def _teacher_outputs(teacher, X, y, sample_weight, X_all, use_cache):
     if is_fitted_teacher(teacher):
         fitted = fit_teacher(teacher, X, y, sample_weight)
         teacher_key = fingerprint_teacher(fitted)
+        if teacher_key is None:
+            return (fitted, *teacher_logits(fitted, X_all))
     else:
         teacher_key = (
             "fitted-from",
@@ -194,7 +196,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         Keras callbacks for the student's training, e.g. ``EarlyStopping``.
         Each ``fit`` uses deep copies.
     inference_batch_size : int, default=1024
-        Rows per forward pass of the teacher and of the student in ``predict``.
+        Rows per forward pass of the student in ``predict`` and
+        ``predict_proba`` (a Keras teacher's pass uses ``KerasTeacher.batch_size``).
     teacher_cache : bool, default=True
         Reuse the teacher's outputs (and an unfitted teacher's fit) across fits
         on the same rows with the same teacher, through a process-wide cache
@@ -215,7 +218,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         The labels, the teacher's classes in sorted order.
     n_features_in_ : int
         Number of features (``X.shape[1]``) seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` had string column names.
     input_shape_ : tuple
         Shape of one sample, ``X.shape[1:]``.
@@ -227,7 +230,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     history_ : dict of str to list of float
         Per-epoch ``loss`` (total), ``hard_loss``, ``soft_loss`` and
         ``accuracy`` on the training rows, and ``val_``-prefixed versions when
-        ``validation_fraction > 0``.
+        ``validation_fraction > 0``. Without a teacher (``alpha=1``,
+        ``teacher=None``) there is no ``soft_loss``.
 
     See Also
     --------
@@ -484,7 +488,10 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             )
         self.student_model_ = student
         self.history_ = {
-            name: [float(v) for v in values] for name, values in history.history.items()
+            name: [float(v) for v in values]
+            for name, values in history.history.items()
+            # Without a teacher the soft term compares with nothing.
+            if not (self.teacher_ is None and name.endswith("soft_loss"))
         }
         return self
 
@@ -503,7 +510,13 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             return everything, None
         labels = y_index[:n_labeled]
         counts = np.bincount(labels.astype(int))
-        stratify = labels if counts[counts > 0].min() >= 2 else None
+        n_classes = np.count_nonzero(counts)
+        n_val = int(np.ceil(self.validation_fraction * n_labeled))
+        # Stratify where every class can appear on both sides of the split.
+        can_stratify = counts[counts > 0].min() >= 2 and (
+            n_classes <= n_val <= n_labeled - n_classes
+        )
+        stratify = labels if can_stratify else None
         train_idx, val_idx = train_test_split(
             np.arange(n_labeled),
             test_size=self.validation_fraction,

@@ -199,7 +199,8 @@ def check_teacher_kind(teacher):
         raise TypeError(
             f"teacher {type(teacher).__name__} cannot produce soft targets: it has "
             "neither predict_proba nor decision_function. Use a probabilistic "
-            "classifier, or e.g. SVC(probability=True)."
+            "classifier, or wrap this one in "
+            "sklearn.calibration.CalibratedClassifierCV."
         )
 
 
@@ -392,11 +393,20 @@ def fingerprint_teacher(teacher):
 
     Keras models are keyed by their weights; scikit-learn estimators by their
     pickled state; ensembles and adapters by their members and options.
+    Returns None for a teacher whose state cannot be hashed; its outputs are
+    then not cached.
     """
+    try:
+        return _fingerprint(teacher)
+    except Exception:  # noqa: BLE001 - any failure to hash means "do not cache"
+        return None
+
+
+def _fingerprint(teacher):
     if isinstance(teacher, (list, tuple)):
-        return ("list", tuple(fingerprint_teacher(t) for t in teacher))
+        return ("list", tuple(_fingerprint(t) for t in teacher))
     if isinstance(teacher, EnsembleTeacher):
-        members = tuple(fingerprint_teacher(t) for t in _as_list(teacher.teachers))
+        members = tuple(_fingerprint(t) for t in _as_list(teacher.teachers))
         return ("ensemble", members, joblib.hash(teacher.weights), teacher.combine)
     if isinstance(teacher, KerasTeacher):
         model = teacher.model

@@ -122,3 +122,14 @@ def test_memory_is_bounded():
     for i in range(3):
         cache.fitted_teacher(i, lambda: object())
     assert len(cache._teachers) == 1
+
+
+def test_teacher_that_cannot_be_hashed_is_not_cached(small_data, tiny_student):
+    # joblib.hash fails on a fitted GridSearchCV's masked cv_results_.
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = small_data
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
+    clf = _fit(search, X, y, tiny_student)
+    assert clf.teacher_ is search
+    assert len(get_teacher_cache()) == 0

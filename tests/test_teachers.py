@@ -135,6 +135,7 @@ def test_training_from_scratch_needs_no_teacher(small_data, tiny_student):
     X, y = small_data
     clf = DistilledClassifier(alpha=1.0, student=tiny_student, **FAST).fit(X, y)
     assert clf.teacher_ is None
+    assert "soft_loss" not in clf.history_
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
     assert clf.score(X, y) > 0.8
 

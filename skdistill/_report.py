@@ -1,0 +1,239 @@
+"""Reports of the main job: report.json, report.md and PNG plots."""
+
+import json
+from pathlib import Path
+
+_MODEL_LABELS = {
+    "teacher": "teacher",
+    "scratch": "student from scratch",
+    "distilled": "distilled student",
+}
+
+
+def _pct(value):
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _seconds(value):
+    return "loaded" if value is None else f"{value:.1f} s"
+
+
+def _size(n_bytes):
+    return (
+        f"{n_bytes / 1024:.0f} KiB" if n_bytes < 2**20 else f"{n_bytes / 2**20:.1f} MiB"
+    )
+
+
+def compare_summary(models):
+    """Compression, speed-up and the notes a reader needs, from the rows.
+
+    Parameters
+    ----------
+    models : dict
+        Rows by name (teacher, scratch, distilled) as returned by
+        ``run_compare``.
+
+    Returns
+    -------
+    summary : dict
+        ``compression`` (teacher parameters / student parameters),
+        ``speedup`` (teacher latency / distilled student latency),
+        ``distillation_gain`` (distilled accuracy - scratch accuracy) and
+        ``notes``, a list of sentences.
+    """
+    teacher, scratch, distilled = (
+        models[k] for k in ("teacher", "scratch", "distilled")
+    )
+    summary = {
+        "compression": teacher["parameters"] / distilled["parameters"],
+        "speedup": teacher["latency_ms_per_1000"] / distilled["latency_ms_per_1000"],
+        "distillation_gain": distilled["accuracy"] - scratch["accuracy"],
+        "notes": [],
+    }
+    notes = summary["notes"]
+    if teacher["accuracy"] <= scratch["accuracy"]:
+        notes.append(
+            f"The teacher ({_pct(teacher['accuracy'])}) does not beat the student "
+            f"trained from scratch ({_pct(scratch['accuracy'])}): this run cannot "
+            "show what distillation adds, since the student has nothing better to "
+            "imitate. Use a stronger teacher (--models strong-cnn, or more "
+            "--teacher-epochs)."
+        )
+    if distilled["accuracy"] > scratch["accuracy"]:
+        notes.append(
+            f"Distillation gained {100 * summary['distillation_gain']:.2f} points "
+            "over the same student trained from scratch."
+        )
+    else:
+        notes.append(
+            "The distilled student did not beat the student trained from scratch "
+            f"({_pct(distilled['accuracy'])} vs {_pct(scratch['accuracy'])})."
+        )
+    return summary
+
+
+def compare_markdown(report):
+    """The comparison as a Markdown document (the table of ``report.md``)."""
+    models = report["models"]
+    lines = [
+        f"# skdistill compare: {report['dataset']}",
+        "",
+        f"{report['n_train']} training rows, {report['n_test']} test rows. "
+        + ", ".join(f"{k}={v}" for k, v in report["settings"].items())
+        + ".",
+        "",
+        "| model | test accuracy | test log-loss | agreement with teacher "
+        "| parameters | size on disk | latency per 1,000 | training time |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in models.items():
+        lines.append(
+            f"| {_MODEL_LABELS[name]} | {_pct(row['accuracy'])} "
+            f"| {row['log_loss']:.4f} "
+            f"| {_pct(row['agreement'])} | {row['parameters']:,} "
+            f"| {_size(row['size_bytes'])} | {row['latency_ms_per_1000']:.1f} ms "
+            f"| {_seconds(row['train_seconds'])} |"
+        )
+    summary = report["summary"]
+    lines += [
+        "",
+        f"Student vs teacher: {summary['compression']:.1f}x fewer parameters, "
+        f"{summary['speedup']:.1f}x faster prediction.",
+        "",
+    ]
+    lines += [f"- {note}" for note in summary["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def sweep_markdown(report):
+    """The sweep as a Markdown document: test accuracy by alpha and temperature."""
+    grid = report["grid"]
+    temperatures = sorted(
+        {g["temperature"] for g in grid if g["temperature"] is not None}
+    )
+    alphas = sorted({g["alpha"] for g in grid if g["alpha"] != 1.0})
+    by_key = {(g["temperature"], g["alpha"]): g for g in grid}
+    lines = [
+        f"# skdistill sweep: {report['dataset']}",
+        "",
+        f"{report['n_train']} training rows, {report['n_test']} test rows. "
+        + ", ".join(f"{k}={v}" for k, v in report["settings"].items())
+        + ".",
+        "",
+        f"Teacher test accuracy: {_pct(report['teacher_accuracy'])}. The teacher ran "
+        f"over the training rows {report['teacher_passes']} time(s) for "
+        f"{len(grid)} students.",
+        "",
+        "Test accuracy of the distilled student:",
+        "",
+        "| alpha \\ temperature | " + " | ".join(f"{t:g}" for t in temperatures) + " |",
+        "|---|" + "---:|" * len(temperatures),
+    ]
+    for alpha in alphas:
+        cells = [_pct(by_key[(t, alpha)]["accuracy"]) for t in temperatures]
+        lines.append(f"| {alpha:g} | " + " | ".join(cells) + " |")
+    scratch = by_key.get((None, 1.0))
+    if scratch is not None:
+        lines += ["", f"Student from scratch (alpha=1): {_pct(scratch['accuracy'])}."]
+    best = max((g for g in grid if g["alpha"] != 1.0), key=lambda g: g["accuracy"])
+    lines.append(
+        f"Best distilled: {_pct(best['accuracy'])} at temperature "
+        f"{best['temperature']:g}, alpha {best['alpha']:g}."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_learning_curves(histories, path, title):
+    """Validation accuracy and validation cross-entropy per epoch, one line per model.
+
+    Both panels use quantities that mean the same for every model (accuracy
+    and cross-entropy with the true labels on the held-out 10%), unlike the
+    training loss, which for the distilled student includes the soft term.
+    """
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    colours = {"teacher": "tab:blue", "scratch": "tab:orange", "distilled": "tab:green"}
+    for name, history in histories.items():
+        epochs = range(1, len(history["val_accuracy"]) + 1)
+        label = _MODEL_LABELS[name]
+        left.plot(
+            epochs, history["val_accuracy"], "o-", color=colours[name], label=label
+        )
+        left.plot(
+            epochs,
+            history["accuracy"],
+            ":",
+            color=colours[name],
+            label=f"{label} (training rows)",
+        )
+        right.plot(
+            epochs, history["val_hard_loss"], "o-", color=colours[name], label=label
+        )
+    left.set(xlabel="epoch", ylabel="accuracy", title="Accuracy (solid: held-out 10%)")
+    right.set(
+        xlabel="epoch",
+        ylabel="cross-entropy with true labels",
+        title="Held-out cross-entropy (lower is better)",
+    )
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_sweep(report, path):
+    """Test accuracy against temperature, one line per alpha, with references."""
+    plt = _pyplot()
+    grid = report["grid"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for alpha in sorted({g["alpha"] for g in grid if g["alpha"] != 1.0}):
+        points = sorted(
+            (g["temperature"], g["accuracy"]) for g in grid if g["alpha"] == alpha
+        )
+        ax.plot(
+            [p[0] for p in points],
+            [100 * p[1] for p in points],
+            "o-",
+            label=f"distilled, alpha={alpha:g}",
+        )
+    ax.axhline(
+        100 * report["teacher_accuracy"], color="black", ls="--", label="teacher"
+    )
+    scratch = [g for g in grid if g["alpha"] == 1.0]
+    if scratch:
+        ax.axhline(
+            100 * scratch[0]["accuracy"],
+            color="tab:red",
+            ls=":",
+            label="student from scratch (alpha=1)",
+        )
+    ax.set_xscale("log", base=2)
+    ax.set(
+        xlabel="temperature T (log scale)",
+        ylabel="test accuracy (%)",
+        title=f"Distilled student's test accuracy by temperature ({report['dataset']})",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_json(report, path):
+    """Write ``report`` as indented JSON."""
+    Path(path).write_text(json.dumps(report, indent=2) + "\n")
