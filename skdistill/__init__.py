@@ -6,6 +6,8 @@ so ``import skdistill`` stays fast.
 
 from ._cache import TeacherOutputCache, get_teacher_cache
 from ._classification import DistilledClassifier
+from ._datasets import load_mnist
+from ._presets import model_presets
 from ._students import ConvNet, MLPStudent, StudentBuilder
 from ._teachers import EnsembleTeacher, KerasTeacher
 
@@ -20,5 +22,7 @@ __all__ = [
     "StudentBuilder",
     "TeacherOutputCache",
     "get_teacher_cache",
+    "load_mnist",
+    "model_presets",
     "__version__",
 ]

@@ -461,7 +461,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 X_all, packed, weights, n_labeled, y_index, seed
             )
             batch_size = int(self.batch_size)
-            steps_per_epoch = -(-len(fit_rows) // batch_size)
+            steps_per_epoch = -(-len(packed[fit_rows]) // batch_size)
             train_model.compile(
                 optimizer=self._make_optimizer(keras),
                 loss=DistillationLoss(
@@ -505,9 +505,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         return keras.Model(inputs, outputs)
 
     def _split_validation(self, X_all, packed, weights, n_labeled, y_index, seed):
-        everything = np.arange(len(X_all))
         if not self.validation_fraction:
-            return everything, None
+            # A slice indexes without copying the rows.
+            return slice(None), None
         labels = y_index[:n_labeled]
         counts = np.bincount(labels.astype(int))
         n_classes = np.count_nonzero(counts)
@@ -523,7 +523,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             stratify=stratify,
             random_state=seed,
         )
-        fit_rows = np.concatenate([train_idx, everything[n_labeled:]])
+        fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(X_all))])
         validation_data = (X_all[val_idx], packed[val_idx], weights[val_idx])
         return fit_rows, validation_data
 

@@ -9,7 +9,7 @@ from pathlib import Path
 DATASET_DEFAULTS = {
     # Small and embedded: a full comparison in about a minute on 2 CPU cores.
     "digits": dict(
-        models="strong-cnn",
+        models="mlp",
         teacher_epochs=30,
         epochs=30,
         distill_epochs=30,
@@ -77,7 +77,7 @@ def build_parser():
     common.add_argument(
         "--models",
         choices=sorted(model_presets()),
-        help="teacher/student preset (digits: strong-cnn, mnist: notebook-cnn)",
+        help="teacher/student preset (digits: mlp, mnist: notebook-cnn)",
     )
     common.add_argument("--teacher-epochs", type=_positive_int, help="teacher's epochs")
     common.add_argument(
