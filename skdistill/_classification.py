@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
 
 from ._cache import fingerprint_array, get_teacher_cache
 from ._keras import import_keras, outputs_probabilities, predict_logits, training_data
+from ._students import build_student
 from ._teachers import (
     check_teacher_kind,
     clone_teacher,
@@ -415,77 +416,13 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         self.input_shape_ = tuple(X.shape[1:])
 
         keras = import_keras()
-        from ._loss import DistillationLoss, pack_targets, training_metrics
-
         seed = _seed_or_none(self.random_state)
         with _keras_seed(seed):
             X_all = X if X_unlabeled is None else np.concatenate([X, X_unlabeled])
-            if self.teacher is None and self.alpha == 1:
-                # Training from scratch needs no teacher.
-                self.teacher_ = None
-                self.classes_ = np.unique(y)
-                t_logits = np.zeros((len(X_all), len(self.classes_)), np.float32)
-            else:
-                self.teacher_, t_classes, t_logits = _teacher_outputs(
-                    self.teacher, X, y, sample_weight, X_all, self.teacher_cache
-                )
-                self.classes_, t_logits = _align_to_teacher(
-                    y, np.asarray(t_classes), t_logits
-                )
-
-            n_labeled = len(X)
-            labeled = np.zeros(len(X_all), dtype=np.float32)
-            labeled[:n_labeled] = 1.0
-            y_index = np.zeros(len(X_all), dtype=np.float32)
-            y_index[:n_labeled] = np.searchsorted(self.classes_, y)
-            packed = pack_targets(y_index, labeled, t_logits)
-            weights = np.concatenate(
-                [sample_weight, np.ones(len(X_all) - n_labeled, dtype=np.float32)]
-            )
-
-            feature_mean, feature_std = _feature_stats(X_all)
-            meta = {
-                "input_shape": self.input_shape_,
-                "n_features_in_": self.n_features_in_,
-                "n_classes_": len(self.classes_),
-                "classes_": self.classes_,
-                "feature_mean": feature_mean,
-                "feature_std": feature_std,
-                "n_samples": len(X_all),
-            }
-            from ._students import build_student
-
-            student = build_student(self.student, meta)
-            train_model = self._training_model(keras, student)
-            fit_rows, validation_data = self._split_validation(
-                X_all, packed, weights, n_labeled, y_index, seed
-            )
-            batch_size = int(self.batch_size)
-            steps_per_epoch = -(-len(packed[fit_rows]) // batch_size)
-            train_model.compile(
-                optimizer=self._make_optimizer(keras),
-                loss=DistillationLoss(
-                    self.temperature, self.alpha, self.scale_soft_loss
-                ),
-                metrics=training_metrics(self.temperature, self.scale_soft_loss),
-                # Several steps per call into the backend: per-step Python
-                # overhead otherwise dominates for small students.
-                steps_per_execution=min(_STEPS_PER_EXECUTION, steps_per_epoch),
-            )
-            data = training_data(
-                X_all[fit_rows],
-                packed[fit_rows],
-                weights[fit_rows],
-                batch_size=batch_size,
-                seed=seed,
-            )
-            history = train_model.fit(
-                **data,
-                validation_data=validation_data,
-                epochs=int(self.epochs),
-                callbacks=[copy.deepcopy(c) for c in self.callbacks or ()],
-                verbose=int(self.verbose),
-            )
+            t_logits = self._fit_teacher_outputs(X, y, sample_weight, X_all)
+            packed, weights = self._packed_targets(y, sample_weight, t_logits)
+            student = build_student(self.student, self._meta(X_all))
+            history = self._train(keras, student, X_all, packed, weights, len(X), seed)
         self.student_model_ = student
         self.history_ = {
             name: [float(v) for v in values]
@@ -494,6 +431,77 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             if not (self.teacher_ is None and name.endswith("soft_loss"))
         }
         return self
+
+    def _fit_teacher_outputs(self, X, y, sample_weight, X_all):
+        """Set ``teacher_`` and ``classes_``; return logits aligned with them."""
+        if self.teacher is None and self.alpha == 1:
+            # Training from scratch needs no teacher.
+            self.teacher_ = None
+            self.classes_ = np.unique(y)
+            return np.zeros((len(X_all), len(self.classes_)), np.float32)
+        self.teacher_, t_classes, t_logits = _teacher_outputs(
+            self.teacher, X, y, sample_weight, X_all, self.teacher_cache
+        )
+        self.classes_, t_logits = _align_to_teacher(y, np.asarray(t_classes), t_logits)
+        return t_logits
+
+    def _packed_targets(self, y, sample_weight, t_logits):
+        """Targets for the loss (labeled rows first) and per-row weights."""
+        from ._loss import pack_targets
+
+        n_rows, n_labeled = len(t_logits), len(y)
+        labeled = np.zeros(n_rows, dtype=np.float32)
+        labeled[:n_labeled] = 1.0
+        y_index = np.zeros(n_rows, dtype=np.float32)
+        y_index[:n_labeled] = np.searchsorted(self.classes_, y)
+        weights = np.ones(n_rows, dtype=np.float32)
+        weights[:n_labeled] = sample_weight
+        return pack_targets(y_index, labeled, t_logits), weights
+
+    def _meta(self, X_all):
+        feature_mean, feature_std = _feature_stats(X_all)
+        return {
+            "input_shape": self.input_shape_,
+            "n_features_in_": self.n_features_in_,
+            "n_classes_": len(self.classes_),
+            "classes_": self.classes_,
+            "feature_mean": feature_mean,
+            "feature_std": feature_std,
+            "n_samples": len(X_all),
+        }
+
+    def _train(self, keras, student, X_all, packed, weights, n_labeled, seed):
+        """Compile a training wrapper around ``student`` and run Keras's ``fit``."""
+        from ._loss import DistillationLoss, training_metrics
+
+        train_model = self._training_model(keras, student)
+        fit_rows, validation_data = self._split_validation(
+            X_all, packed, weights, n_labeled, seed
+        )
+        batch_size = int(self.batch_size)
+        steps_per_epoch = -(-len(packed[fit_rows]) // batch_size)
+        train_model.compile(
+            optimizer=self._make_optimizer(keras),
+            loss=DistillationLoss(self.temperature, self.alpha, self.scale_soft_loss),
+            metrics=training_metrics(self.temperature, self.scale_soft_loss),
+            # Several steps per call into the backend: per-step Python
+            # overhead otherwise dominates for small students.
+            steps_per_execution=min(_STEPS_PER_EXECUTION, steps_per_epoch),
+        )
+        data = training_data(
+            X_all[fit_rows],
+            packed[fit_rows],
+            weights[fit_rows],
+            batch_size=batch_size,
+            seed=seed,
+        )
+        return train_model.fit(
+            **data,
+            validation_data=validation_data,
+            epochs=int(self.epochs),
+            callbacks=[copy.deepcopy(c) for c in self.callbacks or ()],
+            verbose=int(self.verbose),
+        )
 
     def _training_model(self, keras, student):
         # The student stays uncompiled (clean to save or serve); a thin
@@ -504,11 +512,11 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             outputs = keras.ops.log(keras.ops.clip(outputs, 1e-12, 1.0))
         return keras.Model(inputs, outputs)
 
-    def _split_validation(self, X_all, packed, weights, n_labeled, y_index, seed):
+    def _split_validation(self, X_all, packed, weights, n_labeled, seed):
         if not self.validation_fraction:
             # A slice indexes without copying the rows.
             return slice(None), None
-        labels = y_index[:n_labeled]
+        labels = packed[:n_labeled, 0]
         counts = np.bincount(labels.astype(int))
         n_classes = np.count_nonzero(counts)
         n_val = int(np.ceil(self.validation_fraction * n_labeled))
