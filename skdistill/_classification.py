@@ -425,10 +425,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             history = self._train(keras, student, X_all, packed, weights, len(X), seed)
         self.student_model_ = student
         self.history_ = {
-            name: [float(v) for v in values]
-            for name, values in history.history.items()
-            # Without a teacher the soft term compares with nothing.
-            if not (self.teacher_ is None and name.endswith("soft_loss"))
+            name: [float(v) for v in values] for name, values in history.history.items()
         }
         return self
 
@@ -483,7 +480,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         train_model.compile(
             optimizer=self._make_optimizer(keras),
             loss=DistillationLoss(self.temperature, self.alpha, self.scale_soft_loss),
-            metrics=training_metrics(self.temperature, self.scale_soft_loss),
+            metrics=training_metrics(
+                self.temperature, self.scale_soft_loss, soft=self.teacher_ is not None
+            ),
             # Several steps per call into the backend: per-step Python
             # overhead otherwise dominates for small students.
             steps_per_execution=min(_STEPS_PER_EXECUTION, steps_per_epoch),

@@ -215,10 +215,16 @@ class LabeledAccuracy(_MaskedMean):
         return correct, labeled
 
 
-def training_metrics(temperature, scale_soft_loss):
-    """The metrics that ``DistilledClassifier.history_`` records each epoch."""
-    return [
+def training_metrics(temperature, scale_soft_loss, soft=True):
+    """The metrics that ``DistilledClassifier.history_`` records each epoch.
+
+    ``soft=False`` leaves out the soft term, which means nothing without a
+    teacher.
+    """
+    metrics = [
         HardLoss(temperature, scale_soft_loss, name="hard_loss"),
-        SoftLoss(temperature, scale_soft_loss, name="soft_loss"),
         LabeledAccuracy(temperature, scale_soft_loss, name="accuracy"),
     ]
+    if soft:
+        metrics.insert(1, SoftLoss(temperature, scale_soft_loss, name="soft_loss"))
+    return metrics
