@@ -131,7 +131,6 @@ def _teacher_outputs(teacher, X, y, sample_weight, X_all, use_cache):
 def _feature_stats(X):
     mean = np.mean(X, axis=0, dtype=np.float64)
     std = np.std(X, axis=0, dtype=np.float64)
-    std[std < 1e-8] = 1.0
     return mean.astype(np.float32), std.astype(np.float32)
 
 

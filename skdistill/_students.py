@@ -29,7 +29,7 @@ class StudentBuilder(BaseEstimator):
     - ``n_classes_``: int, and ``classes_``: the labels, in output order;
     - ``feature_mean`` and ``feature_std``: arrays of shape ``input_shape``
       over the training rows (labeled and transfer rows); a constant feature
-      has ``feature_std`` 1, so dividing by it is always safe;
+      has ``feature_std`` 0;
     - ``n_samples``: int, the number of training rows.
     """
 
@@ -56,6 +56,22 @@ def _image_shape(input_shape):
     )
 
 
+def _standardization(keras, meta, per_feature):
+    """A ``Normalization`` layer from the training rows' statistics in ``meta``."""
+    if per_feature:
+        mean, std = np.ravel(meta["feature_mean"]), np.ravel(meta["feature_std"])
+        # A constant feature is only centred.
+        std = np.where(std < 1e-8, 1.0, std)
+        return keras.layers.Normalization(mean=mean, variance=std**2)
+    mean = float(np.mean(meta["feature_mean"]))
+    # The overall variance: within-feature variance plus the spread of means.
+    variance = float(
+        np.mean(np.square(meta["feature_std"]))
+        + np.var(np.asarray(meta["feature_mean"], dtype=np.float64))
+    )
+    return keras.layers.Normalization(mean=mean, variance=variance, axis=None)
+
+
 class MLPStudent(StudentBuilder):
     """A multilayer perceptron student for tabular data (and flattened images).
 
@@ -68,9 +84,12 @@ class MLPStudent(StudentBuilder):
     dropout : float, default=0.0
         Dropout rate after each hidden layer.
     standardize : bool, default=True
-        Start with a ``Normalization`` layer that centres and scales each
-        feature with the training rows' mean and standard deviation, so raw
-        tabular data needs no ``StandardScaler``.
+        Start with a ``Normalization`` layer fitted on the training rows, so raw
+        tabular data needs no ``StandardScaler``. Flat rows are centred and
+        scaled feature by feature. Multi-dimensional samples (images) use one
+        mean and one standard deviation over all values: pixels share a scale,
+        and a pixel that is rarely lit would otherwise be scaled up by a
+        tiny standard deviation into huge inputs.
 
     See Also
     --------
@@ -96,9 +115,8 @@ class MLPStudent(StudentBuilder):
         inputs = keras.Input(shape=meta["input_shape"])
         x = keras.layers.Flatten()(inputs) if len(meta["input_shape"]) > 1 else inputs
         if self.standardize:
-            x = keras.layers.Normalization(
-                mean=np.ravel(meta["feature_mean"]),
-                variance=np.ravel(meta["feature_std"]) ** 2,
+            x = _standardization(
+                keras, meta, per_feature=len(meta["input_shape"]) == 1
             )(x)
         for units in self.hidden_units:
             x = keras.layers.Dense(units, activation=self.activation)(x)
@@ -171,9 +189,7 @@ class ConvNet(StudentBuilder):
             else inputs
         )
         if self.standardize:
-            mean = float(np.mean(meta["feature_mean"]))
-            std = float(np.sqrt(np.mean(np.square(meta["feature_std"]))))
-            x = layers.Normalization(mean=mean, variance=std**2, axis=None)(x)
+            x = _standardization(keras, meta, per_feature=False)(x)
         n_conv = len(self.filters)
         for i, n_filters in enumerate(self.filters):
             x = layers.Conv2D(n_filters, self.kernel_size, strides=2, padding="same")(x)

@@ -167,3 +167,40 @@ def test_convnet_rejects_non_square_flat_input(small_data, teacher):
     X, y = small_data
     with pytest.raises(ValueError, match="ConvNet needs images"):
         DistilledClassifier(teacher=teacher, student=ConvNet()).fit(X, y)
+
+
+def _normalization(model):
+    import keras
+
+    return next(
+        layer for layer in model.layers if isinstance(layer, keras.layers.Normalization)
+    )
+
+
+def test_mlp_standardizes_flat_rows_per_feature_and_images_globally():
+    rng = np.random.default_rng(0)
+    flat = rng.normal(5.0, [1.0, 10.0, 0.0], size=(100, 3)).astype(np.float32)
+    meta = {
+        "input_shape": (3,),
+        "n_classes_": 2,
+        "feature_mean": flat.mean(axis=0),
+        "feature_std": flat.std(axis=0),
+    }
+    layer = _normalization(MLPStudent().build(meta))
+    out = np.asarray(layer(flat))
+    np.testing.assert_allclose(out[:, :2].std(axis=0), 1.0, rtol=1e-3)
+    np.testing.assert_allclose(out[:, 2], 0.0, atol=1e-5)  # constant: centred only
+
+    # A pixel lit once in 100 images must not be blown up by its tiny std.
+    images = np.zeros((100, 4, 4, 1), np.float32)
+    images[:, :2] = rng.uniform(size=(100, 2, 4, 1))
+    images[0, 3, 3, 0] = 1.0
+    meta = {
+        "input_shape": (4, 4, 1),
+        "n_classes_": 2,
+        "feature_mean": images.mean(axis=0),
+        "feature_std": images.std(axis=0),
+    }
+    out = np.asarray(_normalization(MLPStudent().build(meta))(images.reshape(100, -1)))
+    assert np.abs(out).max() < 10
+    np.testing.assert_allclose(out.std(), 1.0, rtol=1e-3)
