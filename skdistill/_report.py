@@ -56,8 +56,8 @@ def compare_summary(models):
             f"The teacher ({_pct(teacher['accuracy'])}) does not beat the student "
             f"trained from scratch ({_pct(scratch['accuracy'])}): this run cannot "
             "show what distillation adds, since the student has nothing better to "
-            "imitate. Use a stronger teacher (--models strong-cnn, or more "
-            "--teacher-epochs)."
+            "imitate. Use a stronger teacher (--models strong-cnn or mlp, or "
+            "more --teacher-epochs)."
         )
     if distilled["accuracy"] > scratch["accuracy"]:
         notes.append(
