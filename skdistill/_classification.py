@@ -195,7 +195,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     callbacks : list of keras.callbacks.Callback, default=None
         Keras callbacks for the student's training, e.g. ``EarlyStopping``.
         Each ``fit`` uses deep copies.
-    inference_batch_size : int, default=1024
+    inference_batch_size : int, default=4096
         Rows per forward pass of the student in ``predict`` and
         ``predict_proba`` (a Keras teacher's pass uses ``KerasTeacher.batch_size``).
     teacher_cache : bool, default=True
@@ -256,7 +256,10 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     >>> from skdistill import DistilledClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> teacher = RandomForestClassifier(random_state=0).fit(X, y)
-    >>> clf = DistilledClassifier(teacher=teacher, epochs=5, random_state=0)
+    >>> # A forest's probabilities are soft already: no further softening.
+    >>> clf = DistilledClassifier(
+    ...     teacher=teacher, temperature=1.0, epochs=5, random_state=0
+    ... )
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
@@ -275,7 +278,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         learning_rate=0.001,
         validation_fraction=0.0,
         callbacks=None,
-        inference_batch_size=1024,
+        inference_batch_size=4096,
         teacher_cache=True,
         random_state=None,
         verbose=0,
