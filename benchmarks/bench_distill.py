@@ -155,7 +155,8 @@ def run_method(method, config):
     import numpy as np
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-    from skdistill._keras import import_keras, predict_logits
+    from skdistill._keras import import_keras
+    from skdistill._teachers import teacher_logits
 
     keras = import_keras()
     grid = method in ("grid_search", "independent_fits")
@@ -167,7 +168,8 @@ def run_method(method, config):
 
     start = time.perf_counter()
     if method == "teacher_pass":
-        predict_logits(teacher, X_train, batch_size=1024, probabilities=False)
+        # The same pass DistilledClassifier.fit makes (KerasTeacher's batch size).
+        teacher_logits(teacher, X_train)
     elif method == "scratch":
         clf = _classifier(config, alpha=1.0).fit(X_train, y_train)
         result["accuracy"] = clf.score(X_test, y_test)
