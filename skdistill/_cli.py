@@ -188,6 +188,18 @@ def _log(message):
     print(message, flush=True)
 
 
+def _write_reports(report, markdown, out, plot_name):
+    """Write report.json and report.md beside the plot, print the table; exit 0."""
+    from ._report import write_json
+
+    write_json(report, out / "report.json")
+    (out / "report.md").write_text(markdown)
+    _log("\n" + markdown)
+    files = (out / name for name in ("report.json", "report.md", plot_name))
+    _log(f"wrote {', '.join(map(str, files))}")
+    return 0
+
+
 def _compare(args):
     from ._experiment import run_compare
     from ._presets import model_presets
@@ -195,7 +207,6 @@ def _compare(args):
         compare_markdown,
         compare_summary,
         plot_learning_curves,
-        write_json,
     )
 
     settings = _settings(
@@ -247,27 +258,19 @@ def _compare(args):
         "seconds": time.perf_counter() - start,
         "versions": _versions(),
     }
-    write_json(report, out / "report.json")
-    markdown = compare_markdown(report)
-    (out / "report.md").write_text(markdown)
     plot_learning_curves(
         result["histories"],
         out / "learning_curves.png",
         title=f"Learning curves on {args.dataset} "
         f"(distilled: T={settings['temperature']:g}, alpha={settings['alpha']:g})",
     )
-    _log("\n" + markdown)
-    written = ", ".join(
-        str(out / f) for f in ("report.json", "report.md", "learning_curves.png")
-    )
-    _log(f"wrote {written}")
-    return 0
+    return _write_reports(report, compare_markdown(report), out, "learning_curves.png")
 
 
 def _sweep(args):
     from ._experiment import run_sweep
     from ._presets import model_presets
-    from ._report import plot_sweep, sweep_markdown, write_json
+    from ._report import plot_sweep, sweep_markdown
 
     settings = _settings(args, ["models", "teacher_epochs", "distill_epochs"])
     settings.update(batch_size=args.batch_size, seed=args.seed)
@@ -305,13 +308,8 @@ def _sweep(args):
         "seconds": time.perf_counter() - start,
         "versions": _versions(),
     }
-    write_json(report, out / "report.json")
-    markdown = sweep_markdown(report)
-    (out / "report.md").write_text(markdown)
     plot_sweep(report, out / "sweep.png")
-    _log("\n" + markdown)
-    _log(f"wrote {out / 'report.json'}, {out / 'report.md'}, {out / 'sweep.png'}")
-    return 0
+    return _write_reports(report, sweep_markdown(report), out, "sweep.png")
 
 
 def main(argv=None):
