@@ -26,7 +26,9 @@ def train_from_scratch(builder, X, y, *, epochs, batch_size, seed, verbose):
     seconds : float
         Wall-clock training time.
     """
-    clf = DistilledClassifier(
+    return fit_timed(
+        X,
+        y,
         student=builder,
         alpha=1.0,
         epochs=epochs,
@@ -35,6 +37,11 @@ def train_from_scratch(builder, X, y, *, epochs, batch_size, seed, verbose):
         random_state=seed,
         verbose=verbose,
     )
+
+
+def fit_timed(X, y, **params):
+    """Fit a ``DistilledClassifier(**params)``; return it and the seconds taken."""
+    clf = DistilledClassifier(**params)
     start = time.perf_counter()
     clf.fit(X, y)
     return clf, time.perf_counter() - start
@@ -194,7 +201,9 @@ def run_compare(
         f"temperature={temperature}, alpha={alpha})",
         log,
     )
-    distilled = DistilledClassifier(
+    distilled, distilled_seconds = fit_timed(
+        X_train,
+        y_train,
         teacher=teacher_model,
         student=student_builder,
         temperature=temperature,
@@ -205,9 +214,6 @@ def run_compare(
         random_state=seed,
         verbose=verbose,
     )
-    start = time.perf_counter()
-    distilled.fit(X_train, y_train)
-    distilled_seconds = time.perf_counter() - start
     histories["distilled"] = distilled.history_
 
     _stage("[4/4] evaluating on the test split", log)
@@ -312,7 +318,9 @@ def run_sweep(
             "from scratch" if alpha == 1.0 else f"T={temperature:g}, alpha={alpha:g}"
         )
         _stage(f"[{i}/{len(settings)}] {label}", log)
-        clf = DistilledClassifier(
+        clf, seconds = fit_timed(
+            X_train,
+            y_train,
             teacher=None if alpha == 1.0 else teacher_model,
             student=student_builder,
             temperature=1.0 if temperature is None else temperature,
@@ -322,9 +330,6 @@ def run_sweep(
             random_state=seed,
             verbose=verbose,
         )
-        start = time.perf_counter()
-        clf.fit(X_train, y_train)
-        seconds = time.perf_counter() - start
         proba = clf.predict_proba(X_test)
         pred = clf.classes_[np.argmax(proba, axis=1)]
         grid.append(
