@@ -342,7 +342,11 @@ def main(argv=None):
     parser.add_argument("--n-test", type=int, default=2_000)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--grid-n-train", type=int, default=3_000)
+    parser.add_argument(
+        "--grid-n-train",
+        type=int,
+        help="rows for the grid search (default: --n-train)",
+    )
     parser.add_argument("--grid-epochs", type=int, default=1)
     parser.add_argument("--teacher", help="a saved notebook teacher (.keras) to reuse")
     parser.add_argument("--teacher-epochs", type=int, default=1)
@@ -362,7 +366,7 @@ def main(argv=None):
         "n_test": args.n_test,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
-        "grid_n_train": args.grid_n_train,
+        "grid_n_train": args.grid_n_train or args.n_train,
         "grid_epochs": args.grid_epochs,
         "teacher_epochs": args.teacher_epochs,
     }

@@ -138,13 +138,18 @@ print(f"best_estimator_.teacher_ is teacher: {best.teacher_ is teacher}")
 
 # %%
 # The teacher's outputs depend only on the rows it is shown, not on
-# ``temperature`` or ``alpha``, so the teacher cache computed them once per
-# training fold (3) plus once for the final refit on the whole training split,
-# and every other fit reused them. (``clear()`` above reset the counts.)
+# ``temperature`` or ``alpha``, so the teacher cache computed them once per row:
+# the first fold's training rows, then the third of the rows that the second
+# fold adds. The third fold and the final refit on the whole training split
+# found every row known, as did every other candidate. (``clear()`` above reset
+# the counts.)
 n_fits = len(results) * search.n_splits_ + 1
 print(f"student fits: {n_fits}")
-print(f"teacher passes (cache misses): {cache.misses}")
-print(f"reused teacher outputs (cache hits): {cache.hits}")
+print(f"teacher passes: {cache.misses}, fits served from the cache: {cache.hits}")
+print(
+    f"rows the teacher ran on: {cache.rows_computed} "
+    f"(the training split has {len(X_train)}); rows reused: {cache.rows_reused}"
+)
 
 # %%
 # Final check on held-out data

@@ -5,16 +5,21 @@ the same teacher on the same rows. The teacher's logits depend only on the
 teacher and the rows, not on ``temperature``, ``alpha`` or the student, so they
 are computed once and reused.
 
-Keys are content fingerprints, never object identities alone: the rows' bytes,
-and the teacher's weights or pickled state. A different or mutated ``X``, or a
-teacher whose weights changed, gets a new key and a fresh pass. An unfitted
+Keys are content fingerprints, never object identities alone: the teacher's
+weights or pickled state, and a 128-bit hash of each row's bytes. Outputs are
+stored and looked up row by row, so overlapping row sets share work: the
+training sets of the folds of a cross-validation overlap, and the teacher runs
+only on the rows that no earlier fit has seen. A different or mutated row, or
+a teacher whose weights changed, gets a new key and a fresh pass. An unfitted
 teacher is fitted once per distinct (teacher parameters, X, y, sample_weight)
 and the fitted teacher is reused.
 
-The cache holds at most ``max_bytes`` of logits (least recently used entries
-go first) and at most ``max_teachers`` fitted teachers.
+The cache holds at most ``max_bytes`` of logits and row hashes (least recently
+used blocks go first) and at most ``max_teachers`` fitted teachers.
 """
 
+import hashlib
+import itertools
 import threading
 from collections import OrderedDict
 
@@ -23,6 +28,9 @@ import numpy as np
 
 DEFAULT_MAX_BYTES = 256 * 2**20
 DEFAULT_MAX_TEACHERS = 8
+
+# A 128-bit row hash as two unsigned 64-bit words: sortable and searchable.
+_DIGEST = np.dtype([("high", "<u8"), ("low", "<u8")])
 
 
 def fingerprint_array(a):
@@ -33,45 +41,155 @@ def fingerprint_array(a):
     return joblib.hash((a.shape, a.dtype.str, a), coerce_mmap=True)
 
 
+def fingerprint_rows(X):
+    """A 128-bit BLAKE2b hash of each row's bytes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, ...)
+        Rows of any shape; rows are compared by their bytes, so the caller keys
+        the row shape and dtype separately.
+
+    Returns
+    -------
+    digests : ndarray of shape (n_samples,)
+        Structured array of two ``uint64`` words per row.
+    """
+    rows = np.ascontiguousarray(X).reshape(len(X), -1)
+    raw = b"".join(hashlib.blake2b(row, digest_size=16).digest() for row in rows)
+    return np.frombuffer(raw, dtype=_DIGEST)
+
+
+class _Block:
+    """Logits of a set of distinct rows, sorted by the rows' hashes."""
+
+    __slots__ = ("key", "digests", "logits")
+
+    def __init__(self, key, digests, logits):
+        self.key, self.digests, self.logits = key, digests, logits
+
+    @property
+    def nbytes(self):
+        return self.digests.nbytes + self.logits.nbytes
+
+    def find(self, digests):
+        """Positions in this block of ``digests``, and which were found."""
+        pos = np.searchsorted(self.digests, digests)
+        pos = np.minimum(pos, len(self.digests) - 1)
+        return pos, self.digests[pos] == digests
+
+
 class TeacherOutputCache:
     """Least-recently-used store of teacher logits and fitted teachers.
+
+    Logits are stored per row, keyed by the teacher and a hash of the row, in
+    blocks (one per teacher pass). A lookup reuses every row already known and
+    runs the teacher on the others only.
 
     Parameters
     ----------
     max_bytes : int, default=256 MiB
-        Upper bound on the bytes of logits held; 0 disables storing logits.
+        Upper bound on the bytes of logits and row hashes held (16 bytes of
+        hash per row); 0 disables storing logits.
     max_teachers : int, default=8
         Upper bound on fitted teachers held.
+
+    Attributes
+    ----------
+    hits : int
+        Lookups served without running the teacher.
+    misses : int
+        Lookups that ran the teacher, on all or some of the rows.
+    rows_reused : int
+        Rows whose logits came from the cache.
+    rows_computed : int
+        Rows the teacher was run on.
     """
 
     def __init__(self, max_bytes=DEFAULT_MAX_BYTES, max_teachers=DEFAULT_MAX_TEACHERS):
         self.max_bytes = max_bytes
         self.max_teachers = max_teachers
-        self._outputs = OrderedDict()
+        self._blocks = OrderedDict()
+        self._classes = {}
         self._teachers = OrderedDict()
         self._bytes = 0
+        self._ids = itertools.count()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self.hits = self.misses = self.rows_reused = self.rows_computed = 0
 
-    def outputs(self, key, compute):
-        """Return ``compute()``'s ``(classes, logits)``, cached under ``key``."""
+    def outputs(self, key, X, compute):
+        """The teacher's ``(classes, logits)`` on the rows of ``X``.
+
+        Parameters
+        ----------
+        key : hashable
+            Identifies the teacher and the shape and dtype of the rows.
+        X : ndarray of shape (n_samples, ...)
+            The rows.
+        compute : callable
+            ``compute(X_rows)`` returns ``(classes, logits)`` for some rows;
+            called at most once, on the rows not found.
+
+        Returns
+        -------
+        classes : ndarray
+            The teacher's classes.
+        logits : ndarray of shape (n_samples, n_classes)
+            One row of logits per row of ``X``.
+        """
+        digests = fingerprint_rows(X)
         with self._lock:
-            if key in self._outputs:
-                self._outputs.move_to_end(key)
+            classes = self._classes.get(key)
+            logits, found = self._gather(key, digests)
+            missing = np.flatnonzero(~found)
+            if len(missing) == 0:
                 self.hits += 1
-                return self._outputs[key]
+                self.rows_reused += len(X)
+                return classes, logits
             self.misses += 1
-        value = compute()
-        size = value[1].nbytes
+            self.rows_reused += len(X) - len(missing)
+            self.rows_computed += len(missing)
+        new_classes, new_logits = compute(X if len(missing) == len(X) else X[missing])
+        new_logits = np.asarray(new_logits, dtype=np.float32)
+        if logits is None:
+            logits = np.empty((len(X), new_logits.shape[1]), np.float32)
+        logits[missing] = new_logits
+        self._store(key, new_classes, digests[missing], new_logits)
+        return new_classes, logits
+
+    def _gather(self, key, digests):
+        """Known logits for ``digests`` (or None), and which rows were found."""
+        found = np.zeros(len(digests), dtype=bool)
+        logits = None
+        for block_id, block in list(self._blocks.items()):
+            if block.key != key:
+                continue
+            pos, match = block.find(digests)
+            match &= ~found
+            if not match.any():
+                continue
+            if logits is None:
+                logits = np.empty((len(digests), block.logits.shape[1]), np.float32)
+            logits[match] = block.logits[pos[match]]
+            found |= match
+            self._blocks.move_to_end(block_id)
+        return logits, found
+
+    def _store(self, key, classes, digests, logits):
+        unique, first = np.unique(digests, return_index=True)
+        block = _Block(key, unique, np.ascontiguousarray(logits[first]))
+        if block.nbytes > self.max_bytes:
+            return
         with self._lock:
-            if size <= self.max_bytes and key not in self._outputs:
-                self._outputs[key] = value
-                self._bytes += size
-                while self._bytes > self.max_bytes:
-                    _, (_, old) = self._outputs.popitem(last=False)
-                    self._bytes -= old.nbytes
-        return value
+            self._classes[key] = classes
+            self._blocks[next(self._ids)] = block
+            self._bytes += block.nbytes
+            while self._bytes > self.max_bytes:
+                _, old = self._blocks.popitem(last=False)
+                self._bytes -= old.nbytes
+            live = {b.key for b in self._blocks.values()}
+            for stale in set(self._classes) - live:
+                del self._classes[stale]
 
     def fitted_teacher(self, key, fit):
         """Return ``fit()``'s fitted teacher, cached under ``key``."""
@@ -88,20 +206,22 @@ class TeacherOutputCache:
         return teacher
 
     def clear(self):
-        """Drop every entry."""
+        """Drop every entry and reset the counters."""
         with self._lock:
-            self._outputs.clear()
+            self._blocks.clear()
+            self._classes.clear()
             self._teachers.clear()
             self._bytes = 0
-            self.hits = self.misses = 0
+            self.hits = self.misses = self.rows_reused = self.rows_computed = 0
 
     @property
     def nbytes(self):
-        """Bytes of logits held now."""
+        """Bytes of logits and row hashes held now."""
         return self._bytes
 
     def __len__(self):
-        return len(self._outputs)
+        """Number of blocks of logits held (one per teacher pass kept)."""
+        return len(self._blocks)
 
 
 _CACHE = TeacherOutputCache()

@@ -123,7 +123,9 @@ def _teacher_outputs(teacher, X, y, sample_weight, X_all, use_cache):
             teacher_key, lambda: fit_teacher(teacher, X, y, sample_weight)
         )
     classes, logits = cache.outputs(
-        (teacher_key, fingerprint_array(X_all)), lambda: teacher_logits(fitted, X_all)
+        (teacher_key, X_all.shape[1:], X_all.dtype.str),
+        X_all,
+        lambda rows: teacher_logits(fitted, rows),
     )
     return fitted, classes, logits
 
@@ -201,9 +203,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     teacher_cache : bool, default=True
         Reuse the teacher's outputs (and an unfitted teacher's fit) across fits
         on the same rows with the same teacher, through a process-wide cache
-        keyed by the contents of the rows and of the teacher, so grid searches
-        and repeated fits run the teacher once per distinct training set. It
-        holds at most 256 MiB of logits; see
+        keyed by a hash of each row and the contents of the teacher, so grid
+        searches and repeated fits run the teacher once per distinct row. It
+        holds at most 256 MiB of logits and row hashes; see
         :func:`skdistill.get_teacher_cache` to clear or resize it. ``False``
         computes them afresh on every fit.
     random_state : int, RandomState instance or None, default=None

@@ -52,10 +52,16 @@ def test_different_or_mutated_rows_are_recomputed(small_data, tiny_student):
     teacher = _CountingTeacher().fit(X, y)
     _fit(teacher, X, y, tiny_student)
     _fit(teacher, X[:200], y[:200], tiny_student)
+    assert _CountingTeacher.calls["predict_proba"] == 1, "a subset: rows known"
     X_mutated = X.copy()
     X_mutated[0, 0] += 1.0
-    _fit(teacher, X_mutated, y, tiny_student)
-    assert _CountingTeacher.calls["predict_proba"] == 3
+    mutated = _fit(teacher, X_mutated, y, tiny_student)
+    assert _CountingTeacher.calls["predict_proba"] == 2
+    assert get_teacher_cache().rows_computed == len(X) + 1, "only the changed row"
+    X_other = X + 1.0
+    _fit(teacher, X_other, y, tiny_student)
+    assert get_teacher_cache().rows_computed == 2 * len(X) + 1
+    assert mutated.teacher_ is teacher
 
 
 def test_changed_teacher_is_recomputed(small_data, tiny_student):
@@ -112,13 +118,19 @@ def test_cached_and_uncached_fits_agree(small_data, tiny_student):
     )
 
 
+def _constant_logits(rows):
+    return np.arange(10), np.zeros((len(rows), 10), np.float32)
+
+
 def test_memory_is_bounded():
+    # 10 rows of 10 float32 logits and a 16-byte hash each: 560 bytes a block.
     cache = TeacherOutputCache(max_bytes=1000, max_teachers=1)
+    X = np.arange(10.0)[:, None]
     for i in range(5):
-        cache.outputs(i, lambda: (np.arange(2), np.zeros((10, 10))))  # 800 bytes
-    assert len(cache) == 1 and cache.nbytes == 800
-    cache.outputs("big", lambda: (np.arange(2), np.zeros((100, 10))))
-    assert "big" not in cache._outputs, "an entry over the bound is not stored"
+        cache.outputs(i, X, _constant_logits)
+    assert len(cache) == 1 and cache.nbytes == 560
+    cache.outputs("big", np.arange(100.0)[:, None], _constant_logits)
+    assert len(cache) == 1 and cache.nbytes == 560, "a block over the bound is dropped"
     for i in range(3):
         cache.fitted_teacher(i, lambda: object())
     assert len(cache._teachers) == 1
@@ -133,3 +145,45 @@ def test_teacher_that_cannot_be_hashed_is_not_cached(small_data, tiny_student):
     clf = _fit(search, X, y, tiny_student)
     assert clf.teacher_ is search
     assert len(get_teacher_cache()) == 0
+
+
+def test_overlapping_rows_run_the_teacher_on_new_rows_only():
+    seen = []
+
+    def compute(rows):
+        seen.append(rows.copy())
+        return np.array([0, 1]), np.column_stack([rows[:, 0], -rows[:, 0]])
+
+    cache = TeacherOutputCache()
+    X = np.arange(12.0).reshape(6, 2)
+    cache.outputs("t", X[:4], compute)
+    classes, logits = cache.outputs("t", X[2:], compute)
+    np.testing.assert_array_equal(seen[1], X[4:]), "only the two new rows"
+    np.testing.assert_array_equal(logits[:, 0], X[2:, 0])
+    np.testing.assert_array_equal(logits[:, 1], -X[2:, 0])
+    assert (cache.rows_reused, cache.rows_computed) == (2, 6)
+    _, logits = cache.outputs("t", X[::-1], compute)
+    assert len(seen) == 2 and cache.hits == 1, "every row known: no pass"
+    np.testing.assert_array_equal(logits[:, 0], X[::-1, 0])
+    cache.outputs("other teacher", X[:1], compute)
+    assert len(seen) == 3, "rows are never shared across teachers"
+
+
+def test_grid_search_folds_share_the_teacher_pass(small_data, tiny_student):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = small_data
+    teacher = _CountingTeacher().fit(X, y)
+    search = GridSearchCV(
+        DistilledClassifier(teacher=teacher, student=tiny_student, **FAST),
+        {"temperature": [1.0, 4.0]},
+        cv=3,
+    ).fit(X, y)
+    cache = get_teacher_cache()
+    # Three folds train on two thirds each, and the refit on all rows: every
+    # row goes through the teacher exactly once.
+    assert cache.rows_computed == len(X)
+    assert _CountingTeacher.calls["predict_proba"] == 2
+    np.testing.assert_array_equal(
+        search.best_estimator_.teacher_.predict_proba(X), teacher.predict_proba(X)
+    )
