@@ -10,6 +10,7 @@ from ._datasets import load_mnist
 from ._presets import model_presets
 from ._students import ConvNet, MLPStudent, StudentBuilder
 from ._teachers import EnsembleTeacher, KerasTeacher
+from ._transfer import ImageAugment, Munge, TransferAugmenter
 
 __version__ = "0.1.0.dev0"
 
@@ -17,10 +18,13 @@ __all__ = [
     "ConvNet",
     "DistilledClassifier",
     "EnsembleTeacher",
+    "ImageAugment",
     "KerasTeacher",
     "MLPStudent",
+    "Munge",
     "StudentBuilder",
     "TeacherOutputCache",
+    "TransferAugmenter",
     "get_teacher_cache",
     "load_mnist",
     "model_presets",

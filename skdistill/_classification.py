@@ -30,6 +30,7 @@ from ._teachers import (
     is_fitted_teacher,
     teacher_logits,
 )
+from ._transfer import check_augment, out_of_fold_logits
 
 _STEPS_PER_EXECUTION = 16
 
@@ -94,40 +95,92 @@ def _align_to_teacher(y, t_classes, t_logits):
     return t_classes[order], t_logits[:, order]
 
 
-def _teacher_outputs(teacher, X, y, sample_weight, X_all, use_cache):
+def _teacher_outputs(teacher, X, y, sample_weight, X_all, use_cache, teacher_cv=None):
     """The fitted teacher, its classes and its logits on ``X_all``.
 
     With ``use_cache``, both the fitting of an unfitted teacher and the
     teacher's pass over the rows are looked up in the process-wide cache by
-    content fingerprints (see ``skdistill._cache``).
+    content fingerprints (see ``skdistill._cache``). With ``teacher_cv``, the
+    logits of the labeled rows ``X`` come from teachers fitted on the other
+    folds; the teacher fitted on all of ``X`` labels the other rows.
     """
-    if not use_cache:
-        fitted = fit_teacher(teacher, X, y, sample_weight)
+    if teacher_cv is not None:
+        return _out_of_fold_outputs(
+            teacher, X, y, sample_weight, X_all, use_cache, teacher_cv
+        )
+    fitted, teacher_key = _fitted_teacher(teacher, X, y, sample_weight, use_cache)
+    if teacher_key is None:
         return (fitted, *teacher_logits(fitted, X_all))
-    check_teacher_kind(teacher)
-    cache = get_teacher_cache()
-    if is_fitted_teacher(teacher):
-        fitted = fit_teacher(teacher, X, y, sample_weight)
-        teacher_key = fingerprint_teacher(fitted)
-        if teacher_key is None:
-            return (fitted, *teacher_logits(fitted, X_all))
-    else:
-        teacher_key = (
-            "fitted-from",
-            joblib.hash(teacher),
-            fingerprint_array(X),
-            fingerprint_array(y),
-            fingerprint_array(sample_weight),
-        )
-        fitted = cache.fitted_teacher(
-            teacher_key, lambda: fit_teacher(teacher, X, y, sample_weight)
-        )
-    classes, logits = cache.outputs(
+    classes, logits = get_teacher_cache().outputs(
         (teacher_key, X_all.shape[1:], X_all.dtype.str),
         X_all,
         lambda rows: teacher_logits(fitted, rows),
     )
     return fitted, classes, logits
+
+
+def _fitted_teacher(teacher, X, y, sample_weight, use_cache):
+    """The fitted teacher and its cache key (None where it is not cached)."""
+    check_teacher_kind(teacher)
+    if not use_cache:
+        return fit_teacher(teacher, X, y, sample_weight), None
+    if is_fitted_teacher(teacher):
+        fitted = fit_teacher(teacher, X, y, sample_weight)
+        return fitted, fingerprint_teacher(fitted)
+    teacher_key = (
+        "fitted-from",
+        joblib.hash(teacher),
+        fingerprint_array(X),
+        fingerprint_array(y),
+        fingerprint_array(sample_weight),
+    )
+    fitted = get_teacher_cache().fitted_teacher(
+        teacher_key, lambda: fit_teacher(teacher, X, y, sample_weight)
+    )
+    return fitted, teacher_key
+
+
+def _out_of_fold_outputs(teacher, X, y, sample_weight, X_all, use_cache, cv):
+    """Out-of-fold logits for ``X``; the teacher fitted on all of ``X`` for the rest."""
+    check_teacher_kind(teacher)
+    if is_fitted_teacher(teacher):
+        raise ValueError(
+            "teacher_cv needs an unfitted teacher, which fit trains once per "
+            "fold; the teacher passed is fitted already. Pass an unfitted "
+            "estimator (e.g. sklearn.base.clone(teacher)), or set teacher_cv=None."
+        )
+
+    def out_of_fold(rows):
+        return out_of_fold_logits(
+            teacher, X, y, sample_weight, cv, fit=fit_teacher, logits=teacher_logits
+        )
+
+    if use_cache:
+        key = (
+            "out-of-fold",
+            joblib.hash(teacher),
+            joblib.hash(cv),
+            fingerprint_array(X),
+            fingerprint_array(y),
+            fingerprint_array(sample_weight),
+        )
+        classes, oof = get_teacher_cache().outputs(key, X, out_of_fold)
+    else:
+        classes, oof = out_of_fold(X)
+    n_rest = len(X_all) - len(X)
+    if n_rest == 0:
+        fitted, _ = _fitted_teacher(teacher, X, y, sample_weight, use_cache)
+        return fitted, classes, oof
+    fitted, full_classes, rest = _teacher_outputs(
+        teacher, X, y, sample_weight, X_all[len(X) :], use_cache
+    )
+    if not np.array_equal(np.asarray(full_classes), np.asarray(classes)):
+        raise ValueError(
+            "teacher_cv: the teacher fitted on all rows has classes "
+            f"{np.asarray(full_classes).tolist()}, its folds "
+            f"{np.asarray(classes).tolist()}."
+        )
+    return fitted, classes, np.concatenate([oof, rest])
 
 
 def _feature_stats(X):
@@ -182,6 +235,21 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         Multiply the soft term by ``T**2``, so its gradients keep their size as
         ``T`` changes (Hinton et al. 2015). ``False`` reproduces losses without
         the factor, such as the original notebook's.
+    augment : {None, "munge", "image"} or TransferAugmenter, default=None
+        Synthetic transfer rows, made from the training rows (``X`` and
+        ``X_unlabeled``) at each ``fit``, seeded by ``random_state``, and
+        labelled by the teacher's soft targets only: ``"munge"`` is
+        ``Munge()`` for tables, ``"image"`` is ``ImageAugment()`` for images;
+        an instance sets the size and knobs, searchable as ``augment__size``.
+        Ignored when ``alpha=1``. See the user guide on transfer sets.
+    teacher_cv : int, cross-validation generator, iterable or None, default=None
+        For an unfitted teacher only: the labeled rows' soft targets come from
+        teachers fitted on the other folds (``cross_val_predict``-style, as in
+        ``StackingClassifier``), so the student never learns the teacher's
+        fit to a row it was trained on. The teacher fitted on all rows becomes
+        ``teacher_`` and labels ``X_unlabeled`` and synthetic rows. An int is
+        the number of stratified folds. ``None`` uses the teacher fitted on all
+        rows for every row. Ignored when ``alpha=1``.
     epochs : int, default=20
         Passes over the training rows.
     batch_size : int, default=32
@@ -274,6 +342,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         temperature=4.0,
         alpha=0.1,
         scale_soft_loss=True,
+        augment=None,
+        teacher_cv=None,
         epochs=20,
         batch_size=32,
         optimizer="adam",
@@ -290,6 +360,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         self.temperature = temperature
         self.alpha = alpha
         self.scale_soft_loss = scale_soft_loss
+        self.augment = augment
+        self.teacher_cv = teacher_cv
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -349,6 +421,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False; got {value!r}.")
+        check_augment(self.augment)
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             raise TypeError(
                 "callbacks must be None or a list of keras.callbacks.Callback; got "
@@ -423,6 +496,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         seed = _seed_or_none(self.random_state)
         with _keras_seed(seed):
             X_all = X if X_unlabeled is None else np.concatenate([X, X_unlabeled])
+            X_all = self._augmented(X_all, seed)
             t_logits = self._fit_teacher_outputs(X, y, sample_weight, X_all)
             packed, weights = self._packed_targets(y, sample_weight, t_logits)
             student = build_student(self.student, self._meta(X_all))
@@ -433,6 +507,20 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         }
         return self
 
+    def _augmented(self, X_all, seed):
+        """``X_all`` followed by the synthetic rows ``augment`` makes from it."""
+        augmenter = check_augment(self.augment)
+        if augmenter is None or self.alpha == 1:
+            return X_all
+        synthetic = augmenter.generate(X_all, random_state=seed)
+        synthetic = np.asarray(synthetic, dtype=np.float32)
+        if synthetic.shape[1:] != X_all.shape[1:]:
+            raise ValueError(
+                f"augment made rows of shape {synthetic.shape[1:]}; the training "
+                f"rows have shape {X_all.shape[1:]}."
+            )
+        return np.concatenate([X_all, synthetic])
+
     def _fit_teacher_outputs(self, X, y, sample_weight, X_all):
         """Set ``teacher_`` and ``classes_``; return logits aligned with them."""
         if self.teacher is None and self.alpha == 1:
@@ -441,7 +529,14 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = np.unique(y)
             return np.zeros((len(X_all), len(self.classes_)), np.float32)
         self.teacher_, t_classes, t_logits = _teacher_outputs(
-            self.teacher, X, y, sample_weight, X_all, self.teacher_cache
+            self.teacher,
+            X,
+            y,
+            sample_weight,
+            X_all,
+            self.teacher_cache,
+            # Without the soft term, out-of-fold targets would change nothing.
+            None if self.alpha == 1 else self.teacher_cv,
         )
         self.classes_, t_logits = _align_to_teacher(y, np.asarray(t_classes), t_logits)
         return t_logits
