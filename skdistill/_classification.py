@@ -30,6 +30,7 @@ from ._teachers import (
     is_fitted_teacher,
     teacher_logits,
 )
+from ._trainer import TRAINERS, Trainer, structure_key
 from ._transfer import check_augment, out_of_fold_logits
 
 _STEPS_PER_EXECUTION = 16
@@ -567,25 +568,51 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         }
 
     def _train(self, keras, student, X_all, packed, weights, n_labeled, seed):
-        """Compile a training wrapper around ``student`` and run Keras's ``fit``."""
-        from ._loss import DistillationLoss, training_metrics
+        """Train ``student`` with Keras's ``fit``; return the History.
 
-        train_model = self._training_model(keras, student)
+        The compiled training model is taken from, and returned to, the cache of
+        ``skdistill._trainer`` when one of the same structure exists, which
+        saves tracing the training step again.
+        """
         fit_rows, validation_data = self._split_validation(
             X_all, packed, weights, n_labeled, seed
         )
         batch_size = int(self.batch_size)
         steps_per_epoch = -(-len(packed[fit_rows]) // batch_size)
-        train_model.compile(
-            optimizer=self._make_optimizer(keras),
-            loss=DistillationLoss(self.temperature, self.alpha, self.scale_soft_loss),
-            metrics=training_metrics(
-                self.temperature, self.scale_soft_loss, soft=self.teacher_ is not None
+        # Several steps per call into the backend: per-step Python overhead
+        # otherwise dominates for small students.
+        steps_per_execution = min(_STEPS_PER_EXECUTION, steps_per_epoch)
+        optimizer = self._make_optimizer(keras)
+        soft = self.teacher_ is not None
+        key = structure_key(
+            keras,
+            student,
+            optimizer=(
+                type(optimizer).__qualname__,
+                # Keras numbers optimizer names too (adam, adam_1, ...).
+                joblib.hash(
+                    {k: v for k, v in optimizer.get_config().items() if k != "name"}
+                ),
             ),
-            # Several steps per call into the backend: per-step Python
-            # overhead otherwise dominates for small students.
-            steps_per_execution=min(_STEPS_PER_EXECUTION, steps_per_epoch),
+            batch_size=batch_size,
+            steps_per_execution=steps_per_execution,
+            scale_soft_loss=bool(self.scale_soft_loss),
+            # The loss leaves out a term of weight 0: alpha's value is a
+            # variable, whether it is 0, 1 or in between is structure.
+            alpha_kind={0: "soft only", 1: "hard only"}.get(self.alpha, "both"),
+            soft=soft,
+            validation=validation_data is not None,
+            input_shape=self.input_shape_,
         )
+        trainer = TRAINERS.take(key) if key is not None else None
+        if trainer is None:
+            # A student of this module's own when it will be kept for reuse.
+            owned = student if key is None else keras.models.clone_model(student)
+            trainer = self._new_trainer(
+                keras, owned, optimizer, steps_per_execution, soft
+            )
+        if trainer.student is not student:
+            trainer.load(student, self.temperature, self.alpha)
         data = training_data(
             X_all[fit_rows],
             packed[fit_rows],
@@ -593,13 +620,32 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             batch_size=batch_size,
             seed=seed,
         )
-        return train_model.fit(
+        history = trainer.model.fit(
             **data,
             validation_data=validation_data,
             epochs=int(self.epochs),
             callbacks=[copy.deepcopy(c) for c in self.callbacks or ()],
             verbose=int(self.verbose),
         )
+        if trainer.student is not student:
+            trainer.unload(student)
+        if key is not None:
+            TRAINERS.put(key, trainer)
+        return history
+
+    def _new_trainer(self, keras, student, optimizer, steps_per_execution, soft):
+        from ._loss import DistillationLoss, training_metrics
+
+        train_model = self._training_model(keras, student)
+        loss = DistillationLoss(self.temperature, self.alpha, self.scale_soft_loss)
+        metrics = training_metrics(self.temperature, self.scale_soft_loss, soft=soft)
+        train_model.compile(
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            steps_per_execution=steps_per_execution,
+        )
+        return Trainer(train_model, student, loss, metrics)
 
     def _training_model(self, keras, student):
         # The student stays uncompiled (clean to save or serve); a thin

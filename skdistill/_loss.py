@@ -50,6 +50,40 @@ def pack_targets(y_index, labeled, teacher_logits):
     return packed
 
 
+def hard_term(y_packed, student_logits):
+    """Per-sample cross-entropy with the true label (0 on unlabeled rows).
+
+    Returns
+    -------
+    hard : tensor of shape (batch,)
+        Cross-entropy with the true label; 0 on unlabeled rows.
+    labeled : tensor of shape (batch,)
+        The labeled mask.
+    """
+    y_packed = ops.cast(y_packed, student_logits.dtype)
+    labeled = y_packed[:, 1]
+    y_index = ops.cast(y_packed[:, 0] * labeled, "int32")
+    hard = keras.losses.sparse_categorical_crossentropy(
+        y_index, student_logits, from_logits=True
+    )
+    return hard * labeled, labeled
+
+
+def soft_term(y_packed, student_logits, temperature, scale_soft_loss=True):
+    """Per-sample ``KL(softmax(teacher / T) || softmax(student / T))``.
+
+    Times ``T**2`` when ``scale_soft_loss``.
+    """
+    teacher_logits = ops.cast(y_packed[:, 2:], student_logits.dtype)
+    temperature = ops.cast(temperature, student_logits.dtype)
+    log_p_teacher = ops.log_softmax(teacher_logits / temperature, axis=-1)
+    log_p_student = ops.log_softmax(student_logits / temperature, axis=-1)
+    soft = ops.sum(ops.exp(log_p_teacher) * (log_p_teacher - log_p_student), axis=-1)
+    if scale_soft_loss:
+        soft = soft * (temperature**2)
+    return soft
+
+
 def distillation_terms(y_packed, student_logits, temperature, scale_soft_loss=True):
     """Per-sample hard and soft terms of the distillation loss.
 
@@ -74,22 +108,32 @@ def distillation_terms(y_packed, student_logits, temperature, scale_soft_loss=Tr
     labeled : tensor of shape (batch,)
         The labeled mask.
     """
-    y_packed = ops.cast(y_packed, student_logits.dtype)
-    labeled = y_packed[:, 1]
-    y_index = ops.cast(y_packed[:, 0] * labeled, "int32")
-    teacher_logits = y_packed[:, 2:]
-
-    hard = keras.losses.sparse_categorical_crossentropy(
-        y_index, student_logits, from_logits=True
-    )
-    hard = hard * labeled
-
-    log_p_teacher = ops.log_softmax(teacher_logits / temperature, axis=-1)
-    log_p_student = ops.log_softmax(student_logits / temperature, axis=-1)
-    soft = ops.sum(ops.exp(log_p_teacher) * (log_p_teacher - log_p_student), axis=-1)
-    if scale_soft_loss:
-        soft = soft * (temperature**2)
+    hard, labeled = hard_term(y_packed, student_logits)
+    soft = soft_term(y_packed, student_logits, temperature, scale_soft_loss)
     return hard, soft, labeled
+
+
+class _Setting:
+    """A loss setting: a Python float, mirrored in a non-trainable variable.
+
+    The traced training step reads the variable, so a compiled model can be
+    retrained with another value without being traced again (see
+    ``skdistill._trainer``); ``value_`` keeps the exact float for configs.
+    """
+
+    def __init__(self, value, name):
+        self.value_ = float(value)
+        self.variable = keras.Variable(
+            self.value_, trainable=False, dtype="float32", name=name
+        )
+
+    def set(self, value):
+        self.value_ = float(value)
+        self.variable.assign(self.value_)
+
+
+def _setting(value, name):
+    return _Setting(value, name)
 
 
 @keras.saving.register_keras_serializable(package="skdistill")
@@ -139,15 +183,35 @@ class DistillationLoss(keras.losses.Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.temperature = float(temperature)
-        self.alpha = float(alpha)
+        self._temperature = _setting(temperature, "temperature")
+        self._alpha = _setting(alpha, "alpha")
         self.scale_soft_loss = bool(scale_soft_loss)
 
+    temperature = property(
+        lambda self: self._temperature.value_,
+        lambda self, value: self._temperature.set(value),
+        doc="Softening temperature ``T``.",
+    )
+    alpha = property(
+        lambda self: self._alpha.value_,
+        lambda self, value: self._alpha.set(value),
+        doc="Weight of the hard term.",
+    )
+
     def call(self, y_true, y_pred):
-        hard, soft, _ = distillation_terms(
-            y_true, y_pred, self.temperature, self.scale_soft_loss
-        )
-        return self.alpha * hard + (1.0 - self.alpha) * soft
+        # A term of weight 0 is left out of the graph: the graph's structure
+        # depends on whether alpha is 0, 1 or in between, its values do not.
+        alpha = self.alpha
+        alpha_t = ops.cast(self._alpha.variable, y_pred.dtype)
+        loss = 0.0
+        if alpha > 0:
+            loss = alpha_t * hard_term(y_true, y_pred)[0]
+        if alpha < 1:
+            soft = soft_term(
+                y_true, y_pred, self._temperature.variable, self.scale_soft_loss
+            )
+            loss = loss + (1.0 - alpha_t) * soft
+        return loss
 
     def get_config(self):
         config = super().get_config()
@@ -164,20 +228,22 @@ class _MaskedMean(keras.metrics.Metric):
 
     def __init__(self, temperature, scale_soft_loss, name, dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.temperature = float(temperature)
+        self._temperature = _setting(temperature, "temperature")
         self.scale_soft_loss = bool(scale_soft_loss)
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
-    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
+    temperature = property(
+        lambda self: self._temperature.value_,
+        lambda self, value: self._temperature.set(value),
+    )
+
+    def _values_and_mask(self, y_packed, y_pred):
         raise NotImplementedError
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = ops.cast(y_pred, self.dtype)
-        hard, soft, labeled = distillation_terms(
-            y_true, y_pred, self.temperature, self.scale_soft_loss
-        )
-        values, mask = self._values_and_mask(hard, soft, labeled, y_true, y_pred)
+        values, mask = self._values_and_mask(ops.cast(y_true, self.dtype), y_pred)
         if sample_weight is not None:
             mask = mask * ops.reshape(ops.cast(sample_weight, self.dtype), (-1,))
         self.total.assign_add(ops.sum(values * mask))
@@ -194,25 +260,28 @@ class _MaskedMean(keras.metrics.Metric):
 class HardLoss(_MaskedMean):
     """Mean cross-entropy with the true labels, over labeled rows."""
 
-    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
-        return hard, labeled
+    def _values_and_mask(self, y_packed, y_pred):
+        return hard_term(y_packed, y_pred)
 
 
 class SoftLoss(_MaskedMean):
     """Mean soft (distillation) term, over all rows."""
 
-    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
+    def _values_and_mask(self, y_packed, y_pred):
+        soft = soft_term(
+            y_packed, y_pred, self._temperature.variable, self.scale_soft_loss
+        )
         return soft, ops.ones_like(soft)
 
 
 class LabeledAccuracy(_MaskedMean):
     """Accuracy of the student's argmax against the true labels, labeled rows."""
 
-    def _values_and_mask(self, hard, soft, labeled, y_packed, y_pred):
-        y_index = ops.cast(ops.cast(y_packed[:, 0], self.dtype), "int32")
+    def _values_and_mask(self, y_packed, y_pred):
+        y_index = ops.cast(y_packed[:, 0], "int32")
         predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
         correct = ops.cast(ops.equal(predicted, y_index), self.dtype)
-        return correct, labeled
+        return correct, y_packed[:, 1]
 
 
 def training_metrics(temperature, scale_soft_loss, soft=True):

@@ -1,0 +1,283 @@
+"""Transfer sets: distilling a gradient-boosting teacher with few labels.
+
+A ``HistGradientBoostingClassifier`` with 300 iterations (the teacher) is
+trained on plenty of labeled rows. The student's owner has a tenth as many
+labels, plus unlabeled rows. On one synthetic tabular problem
+(``make_classification``), several seeds, this compares:
+
+* ``teacher``: the gradient-boosting model;
+* ``scratch``: the student network trained on the few labels (``alpha=1``);
+* ``mlp_sklearn``: scikit-learn's ``MLPClassifier`` of the same width, on the
+  few labels;
+* ``distilled_unlabeled``: the student distilled with the unlabeled rows
+  (``X_unlabeled``);
+* ``distilled_munge``: distilled with synthetic rows only
+  (``augment=Munge(...)``, no unlabeled rows);
+* ``distilled_both``: unlabeled and synthetic rows.
+
+For each it reports test accuracy (mean and standard deviation over seeds),
+the median time of ``predict`` on 1,000 rows, and the fit time, and checks the
+issue's targets. Writes the figures as JSON.
+
+Run::
+
+    python benchmarks/bench_transfer.py
+
+Add ``--seeds 0 --n-unlabeled 5000`` for a quick look.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+METHODS = (
+    "teacher",
+    "scratch",
+    "mlp_sklearn",
+    "distilled_unlabeled",
+    "distilled_munge",
+    "distilled_both",
+)
+
+
+def make_problem(config, seed):
+    """Teacher rows, the owner's labeled and unlabeled rows, and test rows."""
+    from sklearn.datasets import make_classification
+
+    sizes = [
+        config["n_teacher"],
+        config["n_labeled"],
+        config["n_unlabeled"],
+        config["n_test"],
+    ]
+    X, y = make_classification(
+        n_samples=sum(sizes),
+        n_features=config["n_features"],
+        n_informative=config["n_informative"],
+        n_redundant=config["n_redundant"],
+        n_classes=config["n_classes"],
+        n_clusters_per_class=config["n_clusters"],
+        class_sep=config["class_sep"],
+        flip_y=0.0,
+        random_state=seed,
+    )
+    X = X.astype(np.float32)
+    bounds = np.cumsum([0, *sizes])
+    parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    # The unlabeled rows' labels are dropped: no method sees them.
+    return {
+        "teacher": (X[parts[0]], y[parts[0]]),
+        "labeled": (X[parts[1]], y[parts[1]]),
+        "unlabeled": X[parts[2]],
+        "test": (X[parts[3]], y[parts[3]]),
+    }
+
+
+def predict_ms_per_1000(model, X, repeats=7):
+    """Median milliseconds of ``model.predict`` on 1,000 rows."""
+    rows = np.resize(X, (1000, X.shape[1]))
+    model.predict(rows)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict(rows)
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def run_seed(config, seed, log=print):
+    """Fit every method on one seed's problem; return their figures."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.neural_network import MLPClassifier
+
+    from skdistill import DistilledClassifier, MLPStudent, Munge
+
+    data = make_problem(config, seed)
+    X_test, y_test = data["test"]
+    width = tuple(config["hidden_units"])
+
+    teacher = HistGradientBoostingClassifier(
+        max_iter=300, early_stopping=False, random_state=seed
+    )
+
+    def student(**params):
+        # The teacher is fitted (first) before any student is.
+        defaults = dict(
+            teacher=teacher,
+            student=MLPStudent(hidden_units=width),
+            temperature=config["temperature"],
+            alpha=config["alpha"],
+            batch_size=config["batch_size"],
+            random_state=seed,
+        )
+        return DistilledClassifier(**{**defaults, **params})
+
+    munge = Munge(size=config["munge_size"])
+    unlabeled = {"X_unlabeled": data["unlabeled"]}
+    fits = {
+        "teacher": (teacher, data["teacher"], {}),
+        "scratch": (
+            student(teacher=None, alpha=1.0, epochs=config["scratch_epochs"]),
+            data["labeled"],
+            {},
+        ),
+        "mlp_sklearn": (
+            MLPClassifier(width, max_iter=config["scratch_epochs"], random_state=seed),
+            data["labeled"],
+            {},
+        ),
+        "distilled_unlabeled": (
+            student(epochs=config["epochs"]),
+            data["labeled"],
+            unlabeled,
+        ),
+        "distilled_munge": (
+            student(epochs=config["epochs"], augment=munge),
+            data["labeled"],
+            {},
+        ),
+        "distilled_both": (
+            student(epochs=config["epochs"], augment=munge),
+            data["labeled"],
+            unlabeled,
+        ),
+    }
+    results = {}
+    for method in config["methods"]:
+        model, (X, y), fit_params = fits[method]
+        start = time.perf_counter()
+        model.fit(X, y, **fit_params)
+        seconds = time.perf_counter() - start
+        accuracy = float(np.mean(model.predict(X_test) == y_test))
+        results[method] = {
+            "accuracy": accuracy,
+            "fit_seconds": seconds,
+            "predict_ms_per_1000": predict_ms_per_1000(model, X_test),
+        }
+        log(f"  seed {seed} {method:<20} accuracy {accuracy:.4f}  fit {seconds:.1f} s")
+    return results
+
+
+def summarize(per_seed):
+    """Mean and standard deviation over seeds of each method's figures."""
+    methods = list(per_seed[0])
+    summary = {}
+    for method in methods:
+        acc = np.array([r[method]["accuracy"] for r in per_seed])
+        summary[method] = {
+            "accuracy_mean": float(acc.mean()),
+            "accuracy_std": float(acc.std()),
+            "predict_ms_per_1000": float(
+                np.median([r[method]["predict_ms_per_1000"] for r in per_seed])
+            ),
+            "fit_seconds": float(np.mean([r[method]["fit_seconds"] for r in per_seed])),
+        }
+    return summary
+
+
+def targets(summary):
+    """Where each of the issue's targets stands, as (text, value, met)."""
+    out = []
+    acc = {m: s["accuracy_mean"] for m, s in summary.items()}
+    if {"teacher", "distilled_unlabeled"} <= acc.keys():
+        ratio = acc["distilled_unlabeled"] / acc["teacher"]
+        out.append(("distilled_unlabeled / teacher (>= 0.98)", ratio, ratio >= 0.98))
+    if {"scratch", "distilled_unlabeled"} <= acc.keys():
+        gain = 100 * (acc["distilled_unlabeled"] - acc["scratch"])
+        out.append(("distilled_unlabeled - scratch, points (>= 5)", gain, gain >= 5))
+    if {"scratch", "distilled_munge"} <= acc.keys():
+        gain = 100 * (acc["distilled_munge"] - acc["scratch"])
+        out.append(("distilled_munge - scratch, points (>= 3)", gain, gain >= 3))
+    if {"teacher", "distilled_unlabeled"} <= summary.keys():
+        speed = (
+            summary["teacher"]["predict_ms_per_1000"]
+            / summary["distilled_unlabeled"]["predict_ms_per_1000"]
+        )
+        out.append(("teacher / student predict time (>= 10)", speed, speed >= 10))
+    return out
+
+
+def table(summary, config):
+    lines = [
+        f"{config['n_teacher']:,} teacher rows; the owner has {config['n_labeled']:,} "
+        f"labeled and {config['n_unlabeled']:,} unlabeled rows; "
+        f"{config['n_test']:,} test rows; seeds {config['seeds']}",
+        "",
+        "| method | test accuracy (mean ± sd) | predict, ms per 1,000 rows "
+        "| fit time (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for method, s in summary.items():
+        lines.append(
+            f"| {method} | {100 * s['accuracy_mean']:.2f}% ± "
+            f"{100 * s['accuracy_std']:.2f} | {s['predict_ms_per_1000']:.2f} "
+            f"| {s['fit_seconds']:.1f} |"
+        )
+    lines += ["", "| target | value | met |", "|---|---:|:---:|"]
+    for text, value, met in targets(summary):
+        lines.append(f"| {text} | {value:.3f} | {'yes' if met else 'no'} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--n-teacher", type=int, default=20_000)
+    parser.add_argument("--n-labeled", type=int, default=2_000)
+    parser.add_argument("--n-unlabeled", type=int, default=20_000)
+    parser.add_argument("--n-test", type=int, default=5_000)
+    parser.add_argument("--n-features", type=int, default=20)
+    parser.add_argument("--n-informative", type=int, default=12)
+    parser.add_argument("--n-redundant", type=int, default=4)
+    parser.add_argument("--n-classes", type=int, default=5)
+    parser.add_argument("--n-clusters", type=int, default=3)
+    parser.add_argument("--class-sep", type=float, default=1.0)
+    parser.add_argument("--hidden-units", type=int, nargs="+", default=[128, 128])
+    parser.add_argument("--temperature", type=float, default=2.0)
+    parser.add_argument("--alpha", type=float, default=0.1)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--scratch-epochs", type=int, default=200)
+    parser.add_argument("--munge-size", type=float, default=10.0)
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
+    parser.add_argument("--json", default="bench_transfer.json", help="output file")
+    args = parser.parse_args(argv)
+    config = {k: v for k, v in vars(args).items() if k != "json"}
+    config["methods"] = list(args.methods)
+    if "teacher" not in config["methods"]:
+        config["methods"].insert(0, "teacher")  # the students need it
+
+    per_seed = []
+    for seed in args.seeds:
+        print(f"seed {seed}", flush=True)
+        per_seed.append(run_seed(config, seed, log=lambda s: print(s, flush=True)))
+    summary = summarize(per_seed)
+    print("\n" + table(summary, config))
+    Path(args.json).write_text(
+        json.dumps(
+            {
+                "config": config,
+                "per_seed": per_seed,
+                "summary": summary,
+                "targets": [
+                    {"target": t, "value": v, "met": bool(m)}
+                    for t, v, m in targets(summary)
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
