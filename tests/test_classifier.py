@@ -260,3 +260,16 @@ def test_student_model_is_ready_to_save(tmp_path, small_data, teacher, tiny_stud
     np.testing.assert_allclose(
         np.asarray(loaded(X)), np.asarray(clf.student_model_(X)), rtol=1e-5
     )
+
+
+def test_repeated_predictions_agree(small_data, teacher, tiny_student):
+    # The first call runs the student eagerly, later ones a traced forward
+    # pass (TensorFlow); both must give the same answers, in chunks or not.
+    X, y = small_data
+    clf = DistilledClassifier(
+        teacher=teacher, student=tiny_student, inference_batch_size=50, **FAST
+    ).fit(X, y)
+    first = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.predict_proba(X), first, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(X[:7]), first[:7], atol=1e-6)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[first.argmax(axis=1)])
