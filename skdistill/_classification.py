@@ -246,8 +246,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     teacher_cv : int, cross-validation generator, iterable or None, default=None
         For an unfitted teacher only: the labeled rows' soft targets come from
         teachers fitted on the other folds (``cross_val_predict``-style, as in
-        ``StackingClassifier``), so the student never learns the teacher's
-        fit to a row it was trained on. The teacher fitted on all rows becomes
+        ``StackingClassifier``), so the student learns the teacher's behaviour
+        on rows it did not see. In a benchmark here this lowered accuracy (see
+        the user guide on transfer sets). The teacher fitted on all rows becomes
         ``teacher_`` and labels ``X_unlabeled`` and synthetic rows. An int is
         the number of stratified folds. ``None`` uses the teacher fitted on all
         rows for every row. Ignored when ``alpha=1``.
