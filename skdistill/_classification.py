@@ -607,8 +607,10 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         )
         trainer = TRAINERS.take(key) if key is not None else None
         if trainer is None:
-            # A student of this module's own when it will be kept for reuse.
-            owned = student if key is None else keras.models.clone_model(student)
+            # A student of the cache's own when it will be kept for reuse.
+            owned = student if key is None else _clone_or_none(keras, student)
+            if owned is None:
+                owned, key = student, None
             trainer = self._new_trainer(
                 keras, owned, optimizer, steps_per_execution, soft
             )
@@ -738,6 +740,14 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _clone_or_none(keras, model):
+    """A fresh copy of ``model``'s architecture, or None where it cannot be made."""
+    try:
+        return keras.models.clone_model(model)
+    except Exception:  # noqa: BLE001 - any failure means: do not reuse
+        return None
 
 
 def _loaded_keras():
