@@ -152,9 +152,13 @@ def structure_key(keras, student, **settings):
     for position, layer in enumerate(student._flatten_layers(include_self=True)):
         config = config.replace(json.dumps(layer.name), f'"layer #{position}"')
     variables = [(tuple(v.shape), str(v.dtype)) for v in student.variables]
+    # The classes themselves, not their names: a class redefined under the
+    # same name (in a notebook) must not reuse the old one's graph. A kept
+    # trainer holds instances, so these ids cannot be recycled meanwhile.
+    classes = [id(type(layer)) for layer in student._flatten_layers(include_self=True)]
     return joblib.hash(
         (
-            type(student).__qualname__,
+            classes,
             config,
             variables,
             keras.config.floatx(),
