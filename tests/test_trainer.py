@@ -83,3 +83,33 @@ def test_the_cache_is_bounded(small_data):
     assert sum(len(t) for t in TRAINERS._idle.values()) == 2
     _fit(X, y, teacher, student=MLPStudent(hidden_units=(4,)))
     assert TRAINERS.reused == 0, "the oldest was dropped"
+
+
+def _builder_with_a_new_layer_class(factor):
+    class Scale(keras.layers.Layer):
+        def call(self, x):
+            return x * factor
+
+    def build(meta):
+        return keras.Sequential(
+            [
+                keras.Input((meta["n_features_in_"],)),
+                Scale(),
+                keras.layers.Dense(meta["n_classes_"]),
+            ]
+        )
+
+    return build
+
+
+def test_a_redefined_layer_class_is_not_reused(small_data):
+    # Same name, same config, other code: as when a notebook cell is re-run.
+    X, y = small_data
+    teacher = LogisticRegression().fit(X, y)
+    _fit(X, y, teacher, student=_builder_with_a_new_layer_class(1.0))
+    _fit(X, y, teacher, student=_builder_with_a_new_layer_class(100.0))
+    assert TRAINERS.reused == 0
+    same = _builder_with_a_new_layer_class(1.0)
+    _fit(X, y, teacher, student=same)
+    _fit(X, y, teacher, student=same)
+    assert TRAINERS.reused == 1
