@@ -1,6 +1,7 @@
 """DistilledClassifier: a scikit-learn classifier trained by knowledge distillation."""
 
 import copy
+import os
 import random
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -15,6 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_is_fitted,
+    check_memory,
     check_scalar,
     validate_data,
 )
@@ -96,92 +98,131 @@ def _align_to_teacher(y, t_classes, t_logits):
     return t_classes[order], t_logits[:, order]
 
 
-def _teacher_outputs(teacher, X, y, sample_weight, X_all, use_cache, teacher_cv=None):
-    """The fitted teacher, its classes and its logits on ``X_all``.
+def _memory_fit_teacher(teacher, X, y, sample_weight):
+    # Module-level, so that joblib.Memory can key it across processes.
+    return fit_teacher(teacher, X, y, sample_weight)
 
-    With ``use_cache``, both the fitting of an unfitted teacher and the
-    teacher's pass over the rows are looked up in the process-wide cache by
-    content fingerprints (see ``skdistill._cache``). With ``teacher_cv``, the
-    logits of the labeled rows ``X`` come from teachers fitted on the other
-    folds; the teacher fitted on all of ``X`` labels the other rows.
+
+def _memory_teacher_logits(teacher, teacher_key, rows):
+    # joblib.Memory keys this on teacher_key and the rows, not on the teacher.
+    return teacher_logits(teacher, rows)
+
+
+def _memory_out_of_fold(teacher, X, y, sample_weight, cv):
+    return out_of_fold_logits(
+        teacher, X, y, sample_weight, cv, fit=fit_teacher, logits=teacher_logits
+    )
+
+
+class _TeacherOutputs:
+    """Fit a teacher if it needs fitting, and run it, through the caches.
+
+    With ``use_cache``, the fitting of an unfitted teacher and the teacher's
+    pass over the rows are looked up in the process-wide cache by content
+    fingerprints (see ``skdistill._cache``). With a ``memory``
+    (``joblib.Memory``), they are also stored on disk, where other processes
+    (``n_jobs`` workers, later runs) find them.
     """
-    if teacher_cv is not None:
-        return _out_of_fold_outputs(
-            teacher, X, y, sample_weight, X_all, use_cache, teacher_cv
-        )
-    fitted, teacher_key = _fitted_teacher(teacher, X, y, sample_weight, use_cache)
-    if teacher_key is None:
-        return (fitted, *teacher_logits(fitted, X_all))
-    classes, logits = get_teacher_cache().outputs(
-        (teacher_key, X_all.shape[1:], X_all.dtype.str),
-        X_all,
-        lambda rows: teacher_logits(fitted, rows),
-    )
-    return fitted, classes, logits
 
+    def __init__(self, teacher, X, y, sample_weight, *, use_cache, memory):
+        check_teacher_kind(teacher)
+        self.teacher, self.X, self.y, self.sample_weight = teacher, X, y, sample_weight
+        self.use_cache, self.memory = use_cache, memory
 
-def _fitted_teacher(teacher, X, y, sample_weight, use_cache):
-    """The fitted teacher and its cache key (None where it is not cached)."""
-    check_teacher_kind(teacher)
-    if not use_cache:
-        return fit_teacher(teacher, X, y, sample_weight), None
-    if is_fitted_teacher(teacher):
-        fitted = fit_teacher(teacher, X, y, sample_weight)
-        return fitted, fingerprint_teacher(fitted)
-    teacher_key = (
-        "fitted-from",
-        joblib.hash(teacher),
-        fingerprint_array(X),
-        fingerprint_array(y),
-        fingerprint_array(sample_weight),
-    )
-    fitted = get_teacher_cache().fitted_teacher(
-        teacher_key, lambda: fit_teacher(teacher, X, y, sample_weight)
-    )
-    return fitted, teacher_key
-
-
-def _out_of_fold_outputs(teacher, X, y, sample_weight, X_all, use_cache, cv):
-    """Out-of-fold logits for ``X``; the teacher fitted on all of ``X`` for the rest."""
-    check_teacher_kind(teacher)
-    if is_fitted_teacher(teacher):
-        raise ValueError(
-            "teacher_cv needs an unfitted teacher, which fit trains once per "
-            "fold; the teacher passed is fitted already. Pass an unfitted "
-            "estimator (e.g. sklearn.base.clone(teacher)), or set teacher_cv=None."
+    def _data_key(self):
+        return (
+            fingerprint_array(self.X),
+            fingerprint_array(self.y),
+            fingerprint_array(self.sample_weight),
         )
 
-    def out_of_fold(rows):
-        return out_of_fold_logits(
-            teacher, X, y, sample_weight, cv, fit=fit_teacher, logits=teacher_logits
+    def fitted(self):
+        """The fitted teacher and its key (None where it is not cached)."""
+        teacher, X, y, sample_weight = self.teacher, self.X, self.y, self.sample_weight
+        keyed = self.use_cache or self.memory is not None
+        if is_fitted_teacher(teacher):
+            fitted = fit_teacher(teacher, X, y, sample_weight)
+            return fitted, fingerprint_teacher(fitted) if keyed else None
+        if not keyed:
+            return fit_teacher(teacher, X, y, sample_weight), None
+        fit = fit_teacher
+        if self.memory is not None:
+            fit = self.memory.cache(_memory_fit_teacher)
+        teacher_key = ("fitted-from", joblib.hash(teacher), *self._data_key())
+        if not self.use_cache:
+            return fit(teacher, X, y, sample_weight), teacher_key
+        fitted = get_teacher_cache().fitted_teacher(
+            teacher_key, lambda: fit(teacher, X, y, sample_weight)
         )
+        return fitted, teacher_key
 
-    if use_cache:
-        key = (
-            "out-of-fold",
-            joblib.hash(teacher),
-            joblib.hash(cv),
-            fingerprint_array(X),
-            fingerprint_array(y),
-            fingerprint_array(sample_weight),
-        )
-        classes, oof = get_teacher_cache().outputs(key, X, out_of_fold)
-    else:
-        classes, oof = out_of_fold(X)
-    n_rest = len(X_all) - len(X)
-    if n_rest == 0:
-        fitted, _ = _fitted_teacher(teacher, X, y, sample_weight, use_cache)
-        return fitted, classes, oof
-    fitted, full_classes, rest = _teacher_outputs(
-        teacher, X, y, sample_weight, X_all[len(X) :], use_cache
-    )
-    if not np.array_equal(np.asarray(full_classes), np.asarray(classes)):
-        raise ValueError(
-            "teacher_cv: the teacher fitted on all rows has classes "
-            f"{np.asarray(full_classes).tolist()}, its folds "
-            f"{np.asarray(classes).tolist()}."
-        )
-    return fitted, classes, np.concatenate([oof, rest])
+    def logits(self, X_all):
+        """The fitted teacher, its classes and its logits on ``X_all``."""
+        fitted, teacher_key = self.fitted()
+        if teacher_key is None:
+            return (fitted, *teacher_logits(fitted, X_all))
+        key = (teacher_key, X_all.shape[1:], X_all.dtype.str)
+        if self.memory is not None:
+            on_disk = self.memory.cache(_memory_teacher_logits, ignore=["teacher"])
+
+            def compute(rows):
+                return on_disk(fitted, key, rows)
+
+        else:
+
+            def compute(rows):
+                return teacher_logits(fitted, rows)
+
+        if not self.use_cache:
+            return (fitted, *compute(X_all))
+        return (fitted, *get_teacher_cache().outputs(key, X_all, compute))
+
+    def out_of_fold(self, X_all, cv):
+        """Out-of-fold logits for ``X``, the full teacher's for the other rows."""
+        teacher, X, y, sample_weight = self.teacher, self.X, self.y, self.sample_weight
+        if is_fitted_teacher(teacher):
+            raise ValueError(
+                "teacher_cv needs an unfitted teacher, which fit trains once per "
+                "fold; the teacher passed is fitted already. Pass an unfitted "
+                "estimator (e.g. sklearn.base.clone(teacher)), or set "
+                "teacher_cv=None."
+            )
+        run = _memory_out_of_fold
+        if self.memory is not None:
+            run = self.memory.cache(_memory_out_of_fold)
+
+        def out_of_fold(rows):
+            return run(teacher, X, y, sample_weight, cv)
+
+        if self.use_cache:
+            key = (
+                "out-of-fold",
+                joblib.hash(teacher),
+                joblib.hash(cv),
+                *self._data_key(),
+            )
+            classes, oof = get_teacher_cache().outputs(key, X, out_of_fold)
+        else:
+            classes, oof = out_of_fold(X)
+        if len(X_all) == len(X):
+            return self.fitted()[0], classes, oof
+        fitted, full_classes, rest = self.logits(X_all[len(X) :])
+        if not np.array_equal(np.asarray(full_classes), np.asarray(classes)):
+            raise ValueError(
+                "teacher_cv: the teacher fitted on all rows has classes "
+                f"{np.asarray(full_classes).tolist()}, its folds "
+                f"{np.asarray(classes).tolist()}."
+            )
+        return fitted, classes, np.concatenate([oof, rest])
+
+
+def _check_memory(memory):
+    """None, or a joblib.Memory-like object (scikit-learn's ``memory`` convention)."""
+    if memory is None:
+        return None
+    if isinstance(memory, os.PathLike):
+        memory = os.fspath(memory)
+    return check_memory(memory)
 
 
 def _feature_stats(X):
@@ -278,6 +319,14 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         holds at most 256 MiB of logits and row hashes; see
         :func:`skdistill.get_teacher_cache` to clear or resize it. ``False``
         computes them afresh on every fit.
+    memory : str, path, joblib.Memory or None, default=None
+        Also store the teacher's outputs, and the fit of an unfitted teacher,
+        on disk through ``joblib.Memory`` (scikit-learn's ``memory``
+        convention, as in ``Pipeline``): a directory path, or a ``Memory``
+        object. Other processes then reuse them: the workers of a search with
+        ``n_jobs``, and later runs. Entries are keyed by the same content
+        fingerprints as the in-process cache; clear them with
+        ``memory.clear()``. ``None`` stores nothing on disk.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the validation split; the
         same value gives the same predictions.
@@ -354,6 +403,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         callbacks=None,
         inference_batch_size=4096,
         teacher_cache=True,
+        memory=None,
         random_state=None,
         verbose=0,
     ):
@@ -372,6 +422,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.inference_batch_size = inference_batch_size
         self.teacher_cache = teacher_cache
+        self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
 
@@ -530,16 +581,21 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             self.teacher_ = None
             self.classes_ = np.unique(y)
             return np.zeros((len(X_all), len(self.classes_)), np.float32)
-        self.teacher_, t_classes, t_logits = _teacher_outputs(
+        outputs = _TeacherOutputs(
             self.teacher,
             X,
             y,
             sample_weight,
-            X_all,
-            self.teacher_cache,
-            # Without the soft term, out-of-fold targets would change nothing.
-            None if self.alpha == 1 else self.teacher_cv,
+            use_cache=self.teacher_cache,
+            memory=_check_memory(self.memory),
         )
+        # Without the soft term, out-of-fold targets would change nothing.
+        if self.teacher_cv is None or self.alpha == 1:
+            self.teacher_, t_classes, t_logits = outputs.logits(X_all)
+        else:
+            self.teacher_, t_classes, t_logits = outputs.out_of_fold(
+                X_all, self.teacher_cv
+            )
         self.classes_, t_logits = _align_to_teacher(y, np.asarray(t_classes), t_logits)
         return t_logits
 

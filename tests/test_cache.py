@@ -187,3 +187,53 @@ def test_grid_search_folds_share_the_teacher_pass(small_data, tiny_student):
     np.testing.assert_array_equal(
         search.best_estimator_.teacher_.predict_proba(X), teacher.predict_proba(X)
     )
+
+
+def test_memory_keeps_outputs_for_other_processes(small_data, tiny_student, tmp_path):
+    X, y = small_data
+    teacher = _CountingTeacher().fit(X, y)
+    first = _fit(teacher, X, y, tiny_student, memory=str(tmp_path))
+    get_teacher_cache().clear()  # what a fresh process starts with
+    second = _fit(teacher, X, y, tiny_student, memory=tmp_path)
+    assert _CountingTeacher.calls["predict_proba"] == 1, "read back from disk"
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    _fit(teacher, X, y, tiny_student, memory=tmp_path, teacher_cache=False)
+    assert _CountingTeacher.calls["predict_proba"] == 1
+    teacher.set_params(C=0.01).fit(X, y)
+    _fit(teacher, X, y, tiny_student, memory=tmp_path, teacher_cache=False)
+    assert _CountingTeacher.calls["predict_proba"] == 2, "a changed teacher"
+
+
+def test_memory_keeps_an_unfitted_teachers_fit(small_data, tiny_student, tmp_path):
+    X, y = small_data
+    _fit(_CountingTeacher(), X, y, tiny_student, memory=tmp_path)
+    get_teacher_cache().clear()
+    _fit(_CountingTeacher(), X, y, tiny_student, memory=tmp_path, alpha=0.5)
+    assert _CountingTeacher.calls["fit"] == 1
+
+
+def test_memory_is_shared_by_parallel_workers(small_data, tiny_student, tmp_path):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = small_data
+    teacher = LogisticRegression().fit(X, y)
+    results = []
+    for n_jobs, memory in ((1, None), (2, tmp_path)):
+        search = GridSearchCV(
+            DistilledClassifier(
+                teacher=teacher, student=tiny_student, memory=memory, **FAST
+            ),
+            {"temperature": [1.0, 4.0]},
+            cv=2,
+            n_jobs=n_jobs,
+        ).fit(X, y)
+        results.append(search.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(results[0], results[1])
+    assert any(tmp_path.rglob("output.pkl")), "the workers wrote to the memory"
+
+
+def test_memory_must_be_joblib_memory_like(small_data):
+    X, y = small_data
+    clf = DistilledClassifier(teacher=LogisticRegression(), memory=42)
+    with pytest.raises(ValueError, match="'memory' should be None, a string"):
+        clf.fit(X, y)
