@@ -1,6 +1,7 @@
 """DistilledClassifier: a scikit-learn classifier trained by knowledge distillation."""
 
 import copy
+import functools
 import os
 import random
 from contextlib import contextmanager
@@ -129,7 +130,9 @@ class _TeacherOutputs:
         self.teacher, self.X, self.y, self.sample_weight = teacher, X, y, sample_weight
         self.use_cache, self.memory = use_cache, memory
 
+    @functools.cached_property
     def _data_key(self):
+        # Hashing X is the costly part: once per fit, for every key using it.
         return (
             fingerprint_array(self.X),
             fingerprint_array(self.y),
@@ -148,7 +151,7 @@ class _TeacherOutputs:
         fit = fit_teacher
         if self.memory is not None:
             fit = self.memory.cache(_memory_fit_teacher)
-        teacher_key = ("fitted-from", joblib.hash(teacher), *self._data_key())
+        teacher_key = ("fitted-from", joblib.hash(teacher), *self._data_key)
         if not self.use_cache:
             return fit(teacher, X, y, sample_weight), teacher_key
         fitted = get_teacher_cache().fitted_teacher(
@@ -164,15 +167,9 @@ class _TeacherOutputs:
         key = (teacher_key, X_all.shape[1:], X_all.dtype.str)
         if self.memory is not None:
             on_disk = self.memory.cache(_memory_teacher_logits, ignore=["teacher"])
-
-            def compute(rows):
-                return on_disk(fitted, key, rows)
-
+            compute = functools.partial(on_disk, fitted, key)
         else:
-
-            def compute(rows):
-                return teacher_logits(fitted, rows)
-
+            compute = functools.partial(teacher_logits, fitted)
         if not self.use_cache:
             return (fitted, *compute(X_all))
         return (fitted, *get_teacher_cache().outputs(key, X_all, compute))
@@ -199,7 +196,7 @@ class _TeacherOutputs:
                 "out-of-fold",
                 joblib.hash(teacher),
                 joblib.hash(cv),
-                *self._data_key(),
+                *self._data_key,
             )
             classes, oof = get_teacher_cache().outputs(key, X, out_of_fold)
         else:
@@ -635,7 +632,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             X_all, packed, weights, n_labeled, seed
         )
         batch_size = int(self.batch_size)
-        steps_per_epoch = -(-len(packed[fit_rows]) // batch_size)
+        n_fit_rows = len(packed) if isinstance(fit_rows, slice) else len(fit_rows)
+        steps_per_epoch = -(-n_fit_rows // batch_size)
         # Several steps per call into the backend: per-step Python overhead
         # otherwise dominates for small students.
         steps_per_execution = min(_STEPS_PER_EXECUTION, steps_per_epoch)

@@ -132,10 +132,6 @@ class _Setting:
         self.variable.assign(self.value_)
 
 
-def _setting(value, name):
-    return _Setting(value, name)
-
-
 @keras.saving.register_keras_serializable(package="skdistill")
 class DistillationLoss(keras.losses.Loss):
     r"""Hinton et al.'s knowledge-distillation loss for a student's logits.
@@ -183,8 +179,8 @@ class DistillationLoss(keras.losses.Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self._temperature = _setting(temperature, "temperature")
-        self._alpha = _setting(alpha, "alpha")
+        self._temperature = _Setting(temperature, "temperature")
+        self._alpha = _Setting(alpha, "alpha")
         self.scale_soft_loss = bool(scale_soft_loss)
 
     temperature = property(
@@ -228,7 +224,7 @@ class _MaskedMean(keras.metrics.Metric):
 
     def __init__(self, temperature, scale_soft_loss, name, dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self._temperature = _setting(temperature, "temperature")
+        self._temperature = _Setting(temperature, "temperature")
         self.scale_soft_loss = bool(scale_soft_loss)
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
