@@ -22,7 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
-from bench_transfer import make_problem  # noqa: E402
+from bench_transfer import PROBLEM, make_problem  # noqa: E402
 
 
 def teachers(seed):
@@ -47,18 +47,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args(argv)
-    config = dict(
-        n_teacher=1,
-        n_labeled=args.n_labeled,
-        n_unlabeled=1,
-        n_test=5_000,
-        n_features=20,
-        n_informative=12,
-        n_redundant=4,
-        n_classes=5,
-        n_clusters=3,
-        class_sep=1.0,
-    )
+    # bench_transfer's problem, with no teacher or unlabeled rows to speak of.
+    config = {**PROBLEM, "n_teacher": 1, "n_labeled": args.n_labeled, "n_unlabeled": 1}
     scores = {}
     for seed in args.seeds:
         data = make_problem(config, seed)

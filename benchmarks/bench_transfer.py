@@ -38,6 +38,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+# The synthetic problem's shape (make_classification), the flags' defaults.
+PROBLEM = {
+    "n_test": 5_000,
+    "n_features": 20,
+    "n_informative": 12,
+    "n_redundant": 4,
+    "n_classes": 5,
+    "n_clusters": 3,
+    "class_sep": 1.0,
+}
+
 METHODS = (
     "teacher",
     "scratch",
@@ -235,13 +246,9 @@ def main(argv=None):
     parser.add_argument("--n-teacher", type=int, default=20_000)
     parser.add_argument("--n-labeled", type=int, default=2_000)
     parser.add_argument("--n-unlabeled", type=int, default=20_000)
-    parser.add_argument("--n-test", type=int, default=5_000)
-    parser.add_argument("--n-features", type=int, default=20)
-    parser.add_argument("--n-informative", type=int, default=12)
-    parser.add_argument("--n-redundant", type=int, default=4)
-    parser.add_argument("--n-classes", type=int, default=5)
-    parser.add_argument("--n-clusters", type=int, default=3)
-    parser.add_argument("--class-sep", type=float, default=1.0)
+    for name, default in PROBLEM.items():
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, type=type(default), default=default)
     parser.add_argument("--hidden-units", type=int, nargs="+", default=[128, 128])
     parser.add_argument("--temperature", type=float, default=2.0)
     parser.add_argument("--alpha", type=float, default=0.1)
