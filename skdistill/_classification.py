@@ -4,6 +4,7 @@ import copy
 import functools
 import os
 import random
+import sys
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -24,6 +25,7 @@ from sklearn.utils.validation import (
 
 from ._cache import fingerprint_array, get_teacher_cache
 from ._keras import import_keras, outputs_probabilities, predict_logits, training_data
+from ._outofcore import BlockReader, is_memmap, stream_pass, streamed_batches
 from ._students import build_student
 from ._teachers import (
     check_teacher_kind,
@@ -31,6 +33,7 @@ from ._teachers import (
     fingerprint_teacher,
     fit_teacher,
     is_fitted_teacher,
+    resolve_teacher,
     teacher_logits,
 )
 from ._trainer import TRAINERS, Trainer, structure_key
@@ -60,12 +63,38 @@ def _keras_seed(seed):
         yield
         return
     numpy_state, python_state = np.random.get_state(), random.getstate()
-    import_keras().utils.set_random_seed(seed)
+    _set_keras_seed(import_keras(), seed)
     try:
         yield
     finally:
         np.random.set_state(numpy_state)
         random.setstate(python_state)
+
+
+def _set_keras_seed(keras, seed):
+    """``keras.utils.set_random_seed``, without importing TensorFlow needlessly.
+
+    Keras seeds TensorFlow whenever it is installed, importing it to find out.
+    On the JAX and PyTorch backends, before anything has imported TensorFlow,
+    it has no random state to seed, and importing it costs seconds and about
+    300 MB of resident memory (its libraries), which matters when fitting
+    out of core. Keras's lazy TensorFlow module is then told it is absent for
+    the duration of the call.
+    """
+    lazy_tf = None
+    if keras.backend.backend() != "tensorflow" and "tensorflow" not in sys.modules:
+        try:
+            from keras.src.utils.module_utils import tensorflow as lazy_tf
+        except ImportError:  # another Keras layout: seed as Keras does
+            lazy_tf = None
+    if lazy_tf is None or getattr(lazy_tf, "_available", True) is not None:
+        keras.utils.set_random_seed(seed)
+        return
+    lazy_tf._available = False
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        lazy_tf._available = None
 
 
 def _check_sample_weight(sample_weight, n_samples):
@@ -258,6 +287,10 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         combined as an :class:`EnsembleTeacher`; or an unfitted scikit-learn
         classifier, which ``fit`` clones and fits on the training data. Fitted
         teachers are used as they are and are shared, not copied, by ``clone``.
+        Any of these may be held on a cluster, as a Dask ``Future``
+        (``client.scatter(teacher, broadcast=True)``) or a Ray ``ObjectRef``
+        (``ray.put(teacher)``): searches then send the small reference with
+        each candidate and ``fit`` fetches the teacher (see "Scaling out").
     student : callable, keras.Model or None, default=None
         Builds the student: a callable returning an uncompiled ``keras.Model``
         with one output per class, given ``meta`` when its signature asks (see
@@ -498,11 +531,15 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             config["learning_rate"] = float(self.learning_rate)
         return type(optimizer).from_config(config)
 
-    def _check_unlabeled(self, X_unlabeled, X):
+    def _check_unlabeled(self, X_unlabeled, X, streamed):
         if X_unlabeled is None:
             return None
         X_unlabeled = check_array(
-            X_unlabeled, allow_nd=True, dtype=np.float32, input_name="X_unlabeled"
+            X_unlabeled,
+            allow_nd=True,
+            dtype="numeric" if streamed else np.float32,
+            ensure_all_finite=not streamed,
+            input_name="X_unlabeled",
         )
         if X_unlabeled.shape[1:] != X.shape[1:]:
             raise ValueError(
@@ -534,28 +571,63 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
+        # A memory-mapped X is streamed block by block, never copied whole.
+        streamed = is_memmap(X) or is_memmap(X_unlabeled)
+        X_source, X_unlabeled_source = X, X_unlabeled
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            allow_nd=True,
+            dtype="numeric" if streamed else np.float32,
+            ensure_all_finite=not streamed,
+        )
         check_classification_targets(y)
         sample_weight = _check_sample_weight(sample_weight, len(X))
-        X_unlabeled = self._check_unlabeled(X_unlabeled, X)
+        X_unlabeled = self._check_unlabeled(X_unlabeled, X, streamed)
         if self.alpha == 1:
             X_unlabeled = None
+        if streamed:
+            self._check_streamable()
         self.input_shape_ = tuple(X.shape[1:])
 
         keras = import_keras()
         seed = _seed_or_none(self.random_state)
         with _keras_seed(seed):
-            X_all = X if X_unlabeled is None else np.concatenate([X, X_unlabeled])
-            X_all = self._augmented(X_all, seed)
-            t_logits = self._fit_teacher_outputs(X, y, sample_weight, X_all)
+            if streamed:
+                # Read from the memmaps themselves, whose pages can be released.
+                arrays, names = [X_source if is_memmap(X_source) else X], ["X"]
+                if X_unlabeled is not None:
+                    arrays.append(
+                        X_unlabeled_source
+                        if is_memmap(X_unlabeled_source)
+                        else X_unlabeled
+                    )
+                    names.append("X_unlabeled")
+                rows = BlockReader(arrays, names)
+            else:
+                rows = X if X_unlabeled is None else np.concatenate([X, X_unlabeled])
+                rows = self._augmented(rows, seed)
+            t_logits, stats = self._fit_teacher_outputs(X, y, sample_weight, rows)
             packed, weights = self._packed_targets(y, sample_weight, t_logits)
-            student = build_student(self.student, self._meta(X_all))
-            history = self._train(keras, student, X_all, packed, weights, len(X), seed)
+            student = build_student(self.student, self._meta(stats, len(packed)))
+            history = self._train(keras, student, rows, packed, weights, len(X), seed)
         self.student_model_ = student
         self.history_ = {
             name: [float(v) for v in values] for name, values in history.history.items()
         }
         return self
+
+    def _check_streamable(self):
+        """Options that need every row in memory at once cannot stream."""
+        for name in ("augment", "teacher_cv"):
+            if getattr(self, name) is not None and self.alpha != 1:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} needs the training rows in "
+                    "memory, but X or X_unlabeled is a numpy.memmap, which fit "
+                    f"streams block by block. Set {name}=None, or pass in-memory "
+                    "arrays (np.asarray(X))."
+                )
 
     def _augmented(self, X_all, seed):
         """``X_all`` followed by the synthetic rows ``augment`` makes from it."""
@@ -571,30 +643,48 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.concatenate([X_all, synthetic])
 
-    def _fit_teacher_outputs(self, X, y, sample_weight, X_all):
-        """Set ``teacher_`` and ``classes_``; return logits aligned with them."""
+    def _fit_teacher_outputs(self, X, y, sample_weight, rows):
+        """Set ``teacher_`` and ``classes_``; return logits and feature statistics.
+
+        ``rows`` is the in-memory array of every training row, or a
+        :class:`BlockReader` over memory-mapped ones, which are then read in
+        one pass that checks them, accumulates the feature statistics and runs
+        the teacher block by block, bypassing the caches (hashing the rows
+        would read them once more).
+        """
+        streamed = isinstance(rows, BlockReader)
         if self.teacher is None and self.alpha == 1:
             # Training from scratch needs no teacher.
             self.teacher_ = None
             self.classes_ = np.unique(y)
-            return np.zeros((len(X_all), len(self.classes_)), np.float32)
+            logits = np.zeros((len(rows), len(self.classes_)), np.float32)
+            if streamed:
+                return logits, stream_pass(rows, None, verbose=self.verbose)[1]
+            return logits, _feature_stats(rows)
         outputs = _TeacherOutputs(
-            self.teacher,
+            resolve_teacher(self.teacher),
             X,
             y,
             sample_weight,
-            use_cache=self.teacher_cache,
-            memory=_check_memory(self.memory),
+            use_cache=self.teacher_cache and not streamed,
+            memory=None if streamed else _check_memory(self.memory),
         )
         # Without the soft term, out-of-fold targets would change nothing.
-        if self.teacher_cv is None or self.alpha == 1:
-            self.teacher_, t_classes, t_logits = outputs.logits(X_all)
+        if streamed:
+            self.teacher_ = outputs.fitted()[0]
+            (t_classes, t_logits), stats = stream_pass(
+                rows, self.teacher_, verbose=self.verbose
+            )
+        elif self.teacher_cv is None or self.alpha == 1:
+            self.teacher_, t_classes, t_logits = outputs.logits(rows)
+            stats = _feature_stats(rows)
         else:
             self.teacher_, t_classes, t_logits = outputs.out_of_fold(
-                X_all, self.teacher_cv
+                rows, self.teacher_cv
             )
+            stats = _feature_stats(rows)
         self.classes_, t_logits = _align_to_teacher(y, np.asarray(t_classes), t_logits)
-        return t_logits
+        return t_logits, stats
 
     def _packed_targets(self, y, sample_weight, t_logits):
         """Targets for the loss (labeled rows first) and per-row weights."""
@@ -609,8 +699,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         weights[:n_labeled] = sample_weight
         return pack_targets(y_index, labeled, t_logits), weights
 
-    def _meta(self, X_all):
-        feature_mean, feature_std = _feature_stats(X_all)
+    def _meta(self, stats, n_samples):
+        feature_mean, feature_std = stats
         return {
             "input_shape": self.input_shape_,
             "n_features_in_": self.n_features_in_,
@@ -618,21 +708,20 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             "classes_": self.classes_,
             "feature_mean": feature_mean,
             "feature_std": feature_std,
-            "n_samples": len(X_all),
+            "n_samples": n_samples,
         }
 
-    def _train(self, keras, student, X_all, packed, weights, n_labeled, seed):
+    def _train(self, keras, student, rows, packed, weights, n_labeled, seed):
         """Train ``student`` with Keras's ``fit``; return the History.
 
         The compiled training model is taken from, and returned to, the cache of
         ``skdistill._trainer`` when one of the same structure exists, which
         saves tracing the training step again.
         """
-        fit_rows, validation_data = self._split_validation(
-            X_all, packed, weights, n_labeled, seed
-        )
         batch_size = int(self.batch_size)
-        n_fit_rows = len(packed) if isinstance(fit_rows, slice) else len(fit_rows)
+        data, validation_data, n_fit_rows = self._training_data(
+            rows, packed, weights, n_labeled, seed
+        )
         steps_per_epoch = -(-n_fit_rows // batch_size)
         # Several steps per call into the backend: per-step Python overhead
         # otherwise dominates for small students.
@@ -670,13 +759,6 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             )
         if trainer.student is not student:
             trainer.load(student, self.temperature, self.alpha)
-        data = training_data(
-            X_all[fit_rows],
-            packed[fit_rows],
-            weights[fit_rows],
-            batch_size=batch_size,
-            seed=seed,
-        )
         history = trainer.model.fit(
             **data,
             validation_data=validation_data,
@@ -713,10 +795,55 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             outputs = keras.ops.log(keras.ops.clip(outputs, 1e-12, 1.0))
         return keras.Model(inputs, outputs)
 
-    def _split_validation(self, X_all, packed, weights, n_labeled, seed):
-        if not self.validation_fraction:
+    def _training_data(self, rows, packed, weights, n_labeled, seed):
+        """Keras ``fit`` arguments for the training rows, the validation data and
+        the number of training rows.
+
+        In-memory rows become a shuffled ``tf.data`` pipeline (or arrays, off
+        TensorFlow); a :class:`BlockReader` becomes a ``PyDataset`` that reads
+        a block at a time.
+        """
+        batch_size = int(self.batch_size)
+        split = self._validation_split(packed, n_labeled, seed)
+        streamed = isinstance(rows, BlockReader)
+        if split is None:
             # A slice indexes without copying the rows.
-            return slice(None), None
+            fit_rows, validation_data = slice(None), None
+            n_fit_rows = len(packed)
+        else:
+            train_idx, val_idx = split
+            fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(packed))])
+            n_fit_rows = len(fit_rows)
+            if streamed:
+                validation_data = streamed_batches(
+                    rows, packed, weights, val_idx, batch_size=batch_size,
+                    shuffle=False, seed=seed,
+                )
+            else:
+                validation_data = (rows[val_idx], packed[val_idx], weights[val_idx])
+        if streamed:
+            fit_rows = np.arange(len(packed))[fit_rows]
+            data = {
+                "x": streamed_batches(
+                    rows, packed, weights, fit_rows, batch_size=batch_size,
+                    shuffle=True, seed=seed,
+                ),
+                "shuffle": False,
+            }
+        else:
+            data = training_data(
+                rows[fit_rows],
+                packed[fit_rows],
+                weights[fit_rows],
+                batch_size=batch_size,
+                seed=seed,
+            )
+        return data, validation_data, n_fit_rows
+
+    def _validation_split(self, packed, n_labeled, seed):
+        """Training and held-out labeled rows (``validation_fraction``), or None."""
+        if not self.validation_fraction:
+            return None
         labels = packed[:n_labeled, 0]
         counts = np.bincount(labels.astype(int))
         n_classes = np.count_nonzero(counts)
@@ -726,19 +853,24 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             n_classes <= n_val <= n_labeled - n_classes
         )
         stratify = labels if can_stratify else None
-        train_idx, val_idx = train_test_split(
+        return train_test_split(
             np.arange(n_labeled),
             test_size=self.validation_fraction,
             stratify=stratify,
             random_state=seed,
         )
-        fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(X_all))])
-        validation_data = (X_all[val_idx], packed[val_idx], weights[val_idx])
-        return fit_rows, validation_data
 
     def _student_logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
+        source, streamed = X, is_memmap(X)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            allow_nd=True,
+            dtype="numeric" if streamed else np.float32,
+            ensure_all_finite=not streamed,
+        )
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {tuple(X.shape[1:])}, but "
@@ -751,12 +883,22 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         # several times faster per call when a model is served.
         calls = getattr(model, "_skdistill_predict_calls", 0)
         model._skdistill_predict_calls = calls + 1
-        return predict_logits(
+        predict = functools.partial(
+            predict_logits,
             model,
-            X,
             batch_size=int(self.inference_batch_size),
             probabilities=outputs_probabilities(model),
             compiled=calls > 0 and _loaded_keras().backend.backend() == "tensorflow",
+        )
+        if not streamed:
+            return predict(X)
+        # A memory-mapped X is read, checked and predicted a block at a time.
+        reader = BlockReader([source], ["X"])
+        return np.concatenate(
+            [
+                predict(reader.read(start, stop, check_finite=True))
+                for start, stop in reader.blocks()
+            ]
         )
 
     def predict_proba(self, X):
