@@ -155,8 +155,12 @@ def main(argv=None):
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=512)
-    parser.add_argument("--dir", default=None, help=f"data folder (default {DEFAULT_DIR}-<size>)")
-    parser.add_argument("--in-memory", action="store_true", help="also fit on the loaded array")
+    parser.add_argument(
+        "--dir", default=None, help=f"data folder (default {DEFAULT_DIR}-<size>)"
+    )
+    parser.add_argument(
+        "--in-memory", action="store_true", help="also fit on the loaded array"
+    )
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument("--_child", choices=["make", "measure"], help=argparse.SUPPRESS)
@@ -173,7 +177,9 @@ def main(argv=None):
     if not (Path(args.dir) / "meta.json").exists():
         print(f"writing {args.size_gib:g} GiB of rows to {args.dir} ...", flush=True)
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, __file__, *forwarded, "--_child", "make"], check=True)
+        subprocess.run(
+            [sys.executable, __file__, *forwarded, "--_child", "make"], check=True
+        )
         print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
 
     runs = []
@@ -190,8 +196,10 @@ def main(argv=None):
 
     mib = 1024
     print()
-    print(f"backend: {runs[0]['backend']}; array: {runs[0]['rows']:,} rows x "
-          f"{args.features} float32 = {runs[0]['array_bytes'] / 2**30:.2f} GiB")
+    print(
+        f"backend: {runs[0]['backend']}; array: {runs[0]['rows']:,} rows x "
+        f"{args.features} float32 = {runs[0]['array_bytes'] / 2**30:.2f} GiB"
+    )
     header = (
         f"{'input':<10} {'after import':>13} {'after keras':>12} {'peak':>9} "
         f"{'peak-import':>12} {'/ array':>8} {'peak-keras':>11} {'/ array':>8} "
@@ -206,10 +214,12 @@ def main(argv=None):
         run["peak_above_keras_fraction"] = above_keras / size_kib
         print(
             f"{'in memory' if run['in_memory'] else 'memmap':<10} "
-            f"{run['rss_after_import_kib'] / mib:>10.0f} MiB {run['rss_after_keras_kib'] / mib:>8.0f} MiB "
+            f"{run['rss_after_import_kib'] / mib:>10.0f} MiB "
+            f"{run['rss_after_keras_kib'] / mib:>8.0f} MiB "
             f"{run['peak_kib'] / mib:>5.0f} MiB {above_import / mib:>8.0f} MiB "
             f"{above_import / size_kib:>8.3f} {above_keras / mib:>7.0f} MiB "
-            f"{above_keras / size_kib:>8.3f} {run['fit_s']:>7.1f} {run['test_accuracy']:>9.4f}"
+            f"{above_keras / size_kib:>8.3f} {run['fit_s']:>7.1f} "
+            f"{run['test_accuracy']:>9.4f}"
         )
     print(f"teacher test accuracy: {runs[0]['teacher_test_accuracy']:.4f}")
     fraction = runs[0]["peak_above_import_fraction"]

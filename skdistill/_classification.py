@@ -5,6 +5,7 @@ import functools
 import os
 import random
 import sys
+import threading
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -33,7 +34,6 @@ from ._teachers import (
     fingerprint_teacher,
     fit_teacher,
     is_fitted_teacher,
-    resolve_teacher,
     teacher_logits,
 )
 from ._trainer import TRAINERS, Trainer, structure_key
@@ -64,11 +64,44 @@ def _keras_seed(seed):
         return
     numpy_state, python_state = np.random.get_state(), random.getstate()
     _set_keras_seed(import_keras(), seed)
+    _KerasSeedSource.install()
+    _KerasSeedSource.local.rng = random.Random(seed)
     try:
         yield
     finally:
+        _KerasSeedSource.local.rng = None
         np.random.set_state(numpy_state)
         random.setstate(python_state)
+
+
+class _KerasSeedSource:
+    """Keras's source of default seeds, private to the thread that fits.
+
+    Keras draws the seed of every initializer and ``SeedGenerator`` created
+    without one from Python's global ``random`` module. Other threads of the
+    process draw from it too: a Dask worker's event loop does, between the
+    seeding and the student's build, and the same ``random_state`` then gave
+    different weights from run to run. During a seeded ``fit``, Keras's draws
+    come from a ``random.Random(seed)`` of this thread's own instead; other
+    threads, and threads not fitting, use the global module as before.
+    """
+
+    local = threading.local()
+
+    def __init__(self, fallback):
+        self._fallback = fallback
+
+    def __getattr__(self, name):
+        rng = getattr(_KerasSeedSource.local, "rng", None)
+        return getattr(self._fallback if rng is None else rng, name)
+
+    @classmethod
+    def install(cls):
+        module = sys.modules.get("keras.src.random.seed_generator")
+        source = getattr(module, "python_random", None)
+        # Another Keras layout keeps Keras's own behaviour.
+        if source is random:
+            module.python_random = cls(source)
 
 
 def _set_keras_seed(keras, seed):
@@ -287,10 +320,6 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         combined as an :class:`EnsembleTeacher`; or an unfitted scikit-learn
         classifier, which ``fit`` clones and fits on the training data. Fitted
         teachers are used as they are and are shared, not copied, by ``clone``.
-        Any of these may be held on a cluster, as a Dask ``Future``
-        (``client.scatter(teacher, broadcast=True)``) or a Ray ``ObjectRef``
-        (``ray.put(teacher)``): searches then send the small reference with
-        each candidate and ``fit`` fetches the teacher (see "Scaling out").
     student : callable, keras.Model or None, default=None
         Builds the student: a callable returning an uncompiled ``keras.Model``
         with one output per class, given ``meta`` when its signature asks (see
@@ -662,7 +691,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 return logits, stream_pass(rows, None, verbose=self.verbose)[1]
             return logits, _feature_stats(rows)
         outputs = _TeacherOutputs(
-            resolve_teacher(self.teacher),
+            self.teacher,
             X,
             y,
             sample_weight,
@@ -724,8 +753,11 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         )
         steps_per_epoch = -(-n_fit_rows // batch_size)
         # Several steps per call into the backend: per-step Python overhead
-        # otherwise dominates for small students.
+        # otherwise dominates for small students. Keras's PyTorch trainer
+        # takes one step per call only.
         steps_per_execution = min(_STEPS_PER_EXECUTION, steps_per_epoch)
+        if keras.backend.backend() == "torch":
+            steps_per_execution = 1
         optimizer = self._make_optimizer(keras)
         soft = self.teacher_ is not None
         key = structure_key(
@@ -816,8 +848,13 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             n_fit_rows = len(fit_rows)
             if streamed:
                 validation_data = streamed_batches(
-                    rows, packed, weights, val_idx, batch_size=batch_size,
-                    shuffle=False, seed=seed,
+                    rows,
+                    packed,
+                    weights,
+                    val_idx,
+                    batch_size=batch_size,
+                    shuffle=False,
+                    seed=seed,
                 )
             else:
                 validation_data = (rows[val_idx], packed[val_idx], weights[val_idx])
@@ -825,8 +862,13 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             fit_rows = np.arange(len(packed))[fit_rows]
             data = {
                 "x": streamed_batches(
-                    rows, packed, weights, fit_rows, batch_size=batch_size,
-                    shuffle=True, seed=seed,
+                    rows,
+                    packed,
+                    weights,
+                    fit_rows,
+                    batch_size=batch_size,
+                    shuffle=True,
+                    seed=seed,
                 ),
                 "shuffle": False,
             }

@@ -209,8 +209,10 @@ def streamed_batches(reader, targets, weights, rows, *, batch_size, shuffle, see
             self._rng = np.random.default_rng(seed)
             n_blocks = -(-len(self._rows) // self._per_block)
             self._n_batches = sum(
-                -(-min(self._per_block, len(self._rows) - b * self._per_block)
-                  // batch_size)
+                -(
+                    -min(self._per_block, len(self._rows) - b * self._per_block)
+                    // batch_size
+                )
                 for b in range(n_blocks)
             )
             self._plan()

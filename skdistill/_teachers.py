@@ -146,34 +146,6 @@ def _as_list(teachers):
     return list(teachers)
 
 
-def _is_remote_reference(obj):
-    """Whether ``obj`` is a Dask ``Future`` or a Ray ``ObjectRef``."""
-    cls = type(obj)
-    module = cls.__module__ or ""
-    return (cls.__name__ == "Future" and module.startswith("distributed")) or (
-        cls.__name__ == "ObjectRef" and module.startswith("ray")
-    )
-
-
-def resolve_teacher(teacher):
-    """The teacher itself, fetched where it is held on a cluster.
-
-    A teacher scattered once to a Dask cluster (``client.scatter(teacher,
-    broadcast=True)``, a ``distributed.Future``) or put in Ray's object store
-    (``ray.put(teacher)``, an ``ObjectRef``) pickles as a small reference, so a
-    search sends the reference, not the teacher, with each candidate; ``fit``
-    fetches it here, from the worker's own memory when it was broadcast.
-    Anything else is returned as it is.
-    """
-    if not _is_remote_reference(teacher):
-        return teacher
-    if type(teacher).__name__ == "ObjectRef":
-        import ray
-
-        return ray.get(teacher)
-    return teacher.result()
-
-
 def is_fitted_teacher(teacher):
     """Whether ``teacher`` is used as it is (``True``) or fitted inside ``fit``."""
     if isinstance(teacher, (list, tuple)):

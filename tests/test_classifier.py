@@ -273,3 +273,30 @@ def test_repeated_predictions_agree(small_data, teacher, tiny_student):
     np.testing.assert_allclose(clf.predict_proba(X), first, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(clf.predict_proba(X[:7]), first[:7], atol=1e-6)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[first.argmax(axis=1)])
+
+
+def test_other_threads_drawing_random_numbers_do_not_change_a_fit(
+    small_data, teacher, tiny_student
+):
+    # Keras seeds initializers from Python's global random module, which other
+    # threads (a Dask worker's event loop) draw from too.
+    import random
+    import threading
+
+    X, y = small_data
+    params = dict(teacher=teacher, student=tiny_student, epochs=2, random_state=0)
+    alone = DistilledClassifier(**params).fit(X, y).predict_proba(X)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.randint(1, 10)
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        crowded = DistilledClassifier(**params).fit(X, y).predict_proba(X)
+    finally:
+        stop.set()
+        thread.join()
+    np.testing.assert_array_equal(crowded, alone)

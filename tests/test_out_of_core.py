@@ -37,7 +37,9 @@ def teacher(data):
     return LogisticRegression(max_iter=500).fit(X, y)
 
 
-def test_memmap_fit_streams_blocks(data, teacher, tiny_student, small_blocks, monkeypatch):
+def test_memmap_fit_streams_blocks(
+    data, teacher, tiny_student, small_blocks, monkeypatch
+):
     X, y, X_map = data
     seen = []
     take = BlockReader.take
@@ -57,11 +59,15 @@ def test_memmap_fit_streams_blocks(data, teacher, tiny_student, small_blocks, mo
     assert clf.n_features_in_ == 8 and clf.input_shape_ == (8,)
 
 
-def test_memmap_predictions_equal_in_memory_ones(data, teacher, tiny_student, small_blocks):
+def test_memmap_predictions_equal_in_memory_ones(
+    data, teacher, tiny_student, small_blocks
+):
     X, y, X_map = data
     clf = DistilledClassifier(teacher=teacher, student=tiny_student, **FAST)
     clf.fit(X_map, y)
-    np.testing.assert_allclose(clf.predict_proba(X_map), clf.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(
+        clf.predict_proba(X_map), clf.predict_proba(X), atol=1e-6
+    )
     # Streamed and in-memory fits learn equally well (batches differ).
     in_memory = DistilledClassifier(teacher=teacher, student=tiny_student, **FAST)
     assert abs(in_memory.fit(X, y).score(X, y) - clf.score(X, y)) < 0.05
@@ -77,7 +83,9 @@ def test_streamed_feature_statistics(data, teacher, small_blocks):
     np.testing.assert_array_equal(classes, teacher.classes_)
 
 
-def test_memmap_unlabeled_rows_and_validation(data, teacher, tiny_student, small_blocks):
+def test_memmap_unlabeled_rows_and_validation(
+    data, teacher, tiny_student, small_blocks
+):
     X, y, X_map = data
     clf = DistilledClassifier(
         teacher=teacher, student=tiny_student, validation_fraction=0.2, **FAST
@@ -87,7 +95,9 @@ def test_memmap_unlabeled_rows_and_validation(data, teacher, tiny_student, small
     assert clf.score(X, y) > 0.7
 
 
-def test_other_dtypes_are_converted_block_by_block(tmp_path, tiny_student, small_blocks):
+def test_other_dtypes_are_converted_block_by_block(
+    tmp_path, tiny_student, small_blocks
+):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(300, 6, 6), dtype=np.uint8)
     y = (images[:, :3].mean(axis=(1, 2)) > images[:, 3:].mean(axis=(1, 2))).astype(int)

@@ -1,0 +1,69 @@
+"""Parallel searches: joblib's processes and a real Dask cluster on loopback."""
+
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import GridSearchCV
+
+from skdistill import DistilledClassifier, MLPStudent
+
+distributed = pytest.importorskip(
+    "distributed",
+    reason="dask.distributed is not installed (pip install skdistill[tests])",
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.backends]
+
+GRID = {"temperature": [1.0, 4.0], "alpha": [0.1, 0.5]}
+
+
+@pytest.fixture(scope="module")
+def problem(digits):
+    X_train, _, y_train, _ = digits
+    X, y = X_train[:600], y_train[:600]
+    teacher = RandomForestClassifier(n_estimators=60, random_state=0).fit(X, y)
+    return X, y, teacher
+
+
+def _search(teacher, X, y):
+    estimator = DistilledClassifier(
+        teacher=teacher,
+        student=MLPStudent(hidden_units=(16,)),
+        epochs=3,
+        learning_rate=0.01,
+        random_state=0,
+    )
+    return GridSearchCV(estimator, GRID, cv=3, refit=False).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def serial(problem):
+    X, y, teacher = problem
+    return _search(teacher, X, y).cv_results_
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def test_dask_search_equals_serial_search(problem, serial, client):
+    X, y, teacher = problem
+    with joblib.parallel_config(backend="dask"):
+        results = _search(teacher, X, y).cv_results_
+    # Both workers took part, and every candidate's scores are the serial ones.
+    assert len(client.scheduler_info()["workers"]) == 2
+    for name in ("split0_test_score", "split1_test_score", "split2_test_score"):
+        np.testing.assert_allclose(results[name], serial[name], atol=1e-12)
