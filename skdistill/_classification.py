@@ -158,6 +158,9 @@ def _align_to_teacher(y, t_classes, t_logits):
             "KerasTeacher(model, classes=[...])."
         )
     order = np.argsort(t_classes, kind="stable")
+    if np.array_equal(order, np.arange(len(order))):
+        # Sorted already (scikit-learn's classes_ are): no copy of the logits.
+        return t_classes, t_logits
     return t_classes[order], t_logits[:, order]
 
 
@@ -833,33 +836,42 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
 
         In-memory rows become a shuffled ``tf.data`` pipeline (or arrays, off
         TensorFlow); a :class:`BlockReader` becomes a ``PyDataset`` that reads
-        a block at a time.
+        a block at a time. Under a Keras distribution that splits each batch
+        across devices, the row counts are trimmed to a multiple of the number
+        of devices (see :func:`_trim_to_shards`).
         """
         batch_size = int(self.batch_size)
         split = self._validation_split(packed, n_labeled, seed)
         streamed = isinstance(rows, BlockReader)
+        shards = _batch_shards(self.batch_size)
         if split is None:
-            # A slice indexes without copying the rows.
-            fit_rows, validation_data = slice(None), None
-            n_fit_rows = len(packed)
+            fit_rows, val_idx = np.arange(len(packed)), None
         else:
             train_idx, val_idx = split
             fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(packed))])
-            n_fit_rows = len(fit_rows)
-            if streamed:
-                validation_data = streamed_batches(
-                    rows,
-                    packed,
-                    weights,
-                    val_idx,
-                    batch_size=batch_size,
-                    shuffle=False,
-                    seed=seed,
-                )
-            else:
-                validation_data = (rows[val_idx], packed[val_idx], weights[val_idx])
+        if shards > 1:
+            fit_rows = _trim_to_shards(fit_rows, shards, seed)
+            if val_idx is not None:
+                val_idx = _trim_to_shards(val_idx, shards, seed)
+        if split is None and len(fit_rows) == len(packed) and not streamed:
+            # A slice indexes without copying the rows.
+            fit_rows = slice(None)
+        if val_idx is None:
+            validation_data = None
+        elif streamed:
+            validation_data = streamed_batches(
+                rows,
+                packed,
+                weights,
+                val_idx,
+                batch_size=batch_size,
+                shuffle=False,
+                seed=seed,
+            )
+        else:
+            validation_data = (rows[val_idx], packed[val_idx], weights[val_idx])
+        n_fit_rows = len(packed[fit_rows]) if not streamed else len(fit_rows)
         if streamed:
-            fit_rows = np.arange(len(packed))[fit_rows]
             data = {
                 "x": streamed_batches(
                     rows,
@@ -978,6 +990,40 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _batch_shards(batch_size):
+    """Devices a global Keras distribution splits each batch across (1 if none).
+
+    Checks that ``batch_size`` splits evenly across them.
+    """
+    keras = _loaded_keras()
+    distribution = keras.distribution.distribution() if keras is not None else None
+    mesh = getattr(distribution, "device_mesh", None)
+    batch_dim = getattr(distribution, "batch_dim_name", None)
+    if mesh is None or batch_dim not in mesh.axis_names:
+        return 1
+    shards = int(mesh.shape[list(mesh.axis_names).index(batch_dim)])
+    if shards > 1 and batch_size % shards:
+        raise ValueError(
+            f"batch_size={batch_size} does not split across the {shards} devices "
+            f"of the Keras distribution ({type(distribution).__name__}): set "
+            f"batch_size to a multiple of {shards}."
+        )
+    return shards
+
+
+def _trim_to_shards(rows, shards, seed):
+    """``rows`` less a few chosen at random, so that ``shards`` divides their count.
+
+    Under a data-parallel distribution each batch, the last one included, is
+    split evenly across devices; up to ``shards - 1`` rows sit out the fit.
+    """
+    extra = len(rows) % shards
+    if not extra:
+        return rows
+    drop = np.random.default_rng(seed).choice(len(rows), size=extra, replace=False)
+    return np.delete(rows, drop)
 
 
 def _clone_or_none(keras, model):
