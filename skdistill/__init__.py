@@ -7,6 +7,7 @@ so ``import skdistill`` stays fast.
 from ._cache import TeacherOutputCache, get_teacher_cache
 from ._classification import DistilledClassifier
 from ._datasets import load_mnist
+from ._distributed import ScatteredTeacher
 from ._presets import model_presets
 from ._students import ConvNet, MLPStudent, StudentBuilder
 from ._teachers import EnsembleTeacher, KerasTeacher
@@ -22,6 +23,7 @@ __all__ = [
     "KerasTeacher",
     "MLPStudent",
     "Munge",
+    "ScatteredTeacher",
     "StudentBuilder",
     "TeacherOutputCache",
     "TransferAugmenter",

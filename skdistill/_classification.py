@@ -34,6 +34,7 @@ from ._teachers import (
     fingerprint_teacher,
     fit_teacher,
     is_fitted_teacher,
+    resolve_teacher,
     teacher_logits,
 )
 from ._trainer import TRAINERS, Trainer, structure_key
@@ -323,6 +324,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         combined as an :class:`EnsembleTeacher`; or an unfitted scikit-learn
         classifier, which ``fit`` clones and fits on the training data. Fitted
         teachers are used as they are and are shared, not copied, by ``clone``.
+        A fitted teacher wrapped in :class:`ScatteredTeacher` is sent once to
+        a Dask cluster, and a search there passes only its name with each
+        task (see "Scaling out").
     student : callable, keras.Model or None, default=None
         Builds the student: a callable returning an uncompiled ``keras.Model``
         with one output per class, given ``meta`` when its signature asks (see
@@ -694,7 +698,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 return logits, stream_pass(rows, None, verbose=self.verbose)[1]
             return logits, _feature_stats(rows)
         outputs = _TeacherOutputs(
-            self.teacher,
+            resolve_teacher(self.teacher),
             X,
             y,
             sample_weight,

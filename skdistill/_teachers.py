@@ -146,6 +146,15 @@ def _as_list(teachers):
     return list(teachers)
 
 
+def resolve_teacher(teacher):
+    """The teacher itself: a :class:`ScatteredTeacher` is fetched, others kept."""
+    from ._distributed import ScatteredTeacher
+
+    if isinstance(teacher, ScatteredTeacher):
+        return teacher.resolve()
+    return teacher
+
+
 def is_fitted_teacher(teacher):
     """Whether ``teacher`` is used as it is (``True``) or fitted inside ``fit``."""
     if isinstance(teacher, (list, tuple)):

@@ -8,6 +8,8 @@ from sklearn.naive_bayes import GaussianNB
 
 from skdistill import DistilledClassifier
 
+pytestmark = pytest.mark.backends
+
 FAST = dict(epochs=8, learning_rate=0.01, random_state=0)
 
 

@@ -1,13 +1,15 @@
 """Parallel searches: joblib's processes and a real Dask cluster on loopback."""
 
+import pickle
 
 import joblib
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV
 
-from skdistill import DistilledClassifier, MLPStudent
+from skdistill import DistilledClassifier, MLPStudent, ScatteredTeacher
 
 distributed = pytest.importorskip(
     "distributed",
@@ -59,11 +61,35 @@ def client():
         yield client
 
 
-def test_dask_search_equals_serial_search(problem, serial, client):
+@pytest.mark.parametrize("scatter", [False, True], ids=["inline", "scattered"])
+def test_dask_search_equals_serial_search(problem, serial, client, scatter):
     X, y, teacher = problem
+    shared = ScatteredTeacher(teacher, client) if scatter else teacher
     with joblib.parallel_config(backend="dask"):
-        results = _search(teacher, X, y).cv_results_
+        results = _search(shared, X, y).cv_results_
     # Both workers took part, and every candidate's scores are the serial ones.
     assert len(client.scheduler_info()["workers"]) == 2
     for name in ("split0_test_score", "split1_test_score", "split2_test_score"):
         np.testing.assert_allclose(results[name], serial[name], atol=1e-12)
+
+
+def test_scattered_teacher_travels_by_name(problem, client):
+    X, y, teacher = problem
+    shared = ScatteredTeacher(teacher, client)
+    assert shared.nbytes == len(pickle.dumps(teacher, protocol=pickle.HIGHEST_PROTOCOL))
+    estimator = DistilledClassifier(teacher=shared)
+    inline = DistilledClassifier(teacher=teacher)
+    # What a search sends per task: a clone of the estimator.
+    sent = len(pickle.dumps(clone(estimator)))
+    assert sent < 2_000 < shared.nbytes < len(pickle.dumps(clone(inline)))
+    # In the client's process fit reads the teacher from the cluster; teacher_
+    # is the teacher itself.
+    fitted = clone(estimator).set_params(epochs=1).fit(X, y)
+    assert isinstance(fitted.teacher_, RandomForestClassifier)
+    np.testing.assert_array_equal(fitted.teacher_.predict(X), teacher.predict(X))
+    # A copy unpickled away from the cluster, or a released one, says what to do.
+    away = pickle.loads(pickle.dumps(estimator))
+    shared.release()
+    for est in (away, estimator):
+        with pytest.raises(ValueError, match="Pass the teacher itself"):
+            clone(est).fit(X, y)

@@ -14,6 +14,8 @@ from sklearn.preprocessing import StandardScaler
 
 from skdistill import DistilledClassifier, MLPStudent
 
+pytestmark = pytest.mark.backends
+
 FAST = dict(epochs=4, learning_rate=0.01, random_state=0)
 
 
