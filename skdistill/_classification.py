@@ -646,6 +646,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 rows = self._augmented(rows, seed)
             t_logits, stats = self._fit_teacher_outputs(X, y, sample_weight, rows)
             packed, weights = self._packed_targets(y, sample_weight, t_logits)
+            del t_logits  # packed holds a copy; free it before training
             student = build_student(self.student, self._meta(stats, len(packed)))
             history = self._train(keras, student, rows, packed, weights, len(X), seed)
         self.student_model_ = student
@@ -952,12 +953,13 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
             return predict(X)
         # A memory-mapped X is read, checked and predicted a block at a time.
         reader = BlockReader([source], ["X"])
-        return np.concatenate(
-            [
-                predict(reader.read(start, stop, check_finite=True))
-                for start, stop in reader.blocks()
-            ]
-        )
+        logits = None
+        for start, stop in reader.blocks():
+            block = predict(reader.read(start, stop, check_finite=True))
+            if logits is None:
+                logits = np.empty((len(reader), block.shape[1]), np.float32)
+            logits[start:stop] = block
+        return logits
 
     def predict_proba(self, X):
         """Class probabilities from the student.
