@@ -10,7 +10,8 @@ import pytest
 
 pytest.importorskip("jax", reason="JAX is not installed (pip install skdistill[jax])")
 
-pytestmark = [pytest.mark.slow, pytest.mark.backends]
+# JAX by construction (a subprocess): part of the main run, not the JAX subset.
+pytestmark = pytest.mark.slow
 
 SCRIPT = textwrap.dedent(
     """
