@@ -66,11 +66,12 @@ def _keras_seed(seed):
     numpy_state, python_state = np.random.get_state(), random.getstate()
     _set_keras_seed(import_keras(), seed)
     _KerasSeedSource.install()
+    outer_rng = getattr(_KerasSeedSource.local, "rng", None)
     _KerasSeedSource.local.rng = random.Random(seed)
     try:
         yield
     finally:
-        _KerasSeedSource.local.rng = None
+        _KerasSeedSource.local.rng = outer_rng  # a fit inside a fit
         np.random.set_state(numpy_state)
         random.setstate(python_state)
 
@@ -591,7 +592,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, ...)
             Training rows: a table, or n-D samples such as images
-            ``(n_samples, 28, 28, 1)``.
+            ``(n_samples, 28, 28, 1)``. A ``numpy.memmap``
+            (``np.load(path, mmap_mode="r")``) is streamed in blocks rather
+            than copied; see "Scaling out" in the docs.
         y : array-like of shape (n_samples,)
             Labels.
         sample_weight : array-like of shape (n_samples,), default=None
