@@ -172,7 +172,8 @@ def main(argv=None):
     if args._child == "measure":
         return measure(args)
 
-    forwarded = [a for a in sys.argv[1:] if a != "--in-memory"]
+    given = sys.argv[1:] if argv is None else list(argv)
+    forwarded = [a for a in given if a != "--in-memory"]
     forwarded += ["--dir", args.dir]
     if not (Path(args.dir) / "meta.json").exists():
         print(f"writing {args.size_gib:g} GiB of rows to {args.dir} ...", flush=True)

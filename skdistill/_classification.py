@@ -3,10 +3,6 @@
 import copy
 import functools
 import os
-import random
-import sys
-import threading
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import joblib
@@ -25,8 +21,20 @@ from sklearn.utils.validation import (
 )
 
 from ._cache import fingerprint_array, get_teacher_cache
-from ._keras import import_keras, outputs_probabilities, predict_logits, training_data
-from ._outofcore import BlockReader, is_memmap, stream_pass, streamed_batches
+from ._keras import (
+    import_keras,
+    keras_seed,
+    outputs_probabilities,
+    predict_logits,
+    training_data,
+)
+from ._outofcore import (
+    BlockReader,
+    is_memmap,
+    map_blocks,
+    stream_pass,
+    streamed_batches,
+)
 from ._students import build_student
 from ._teachers import (
     check_teacher_kind,
@@ -50,86 +58,6 @@ def _seed_or_none(random_state):
     if isinstance(random_state, Integral):
         return int(random_state)
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-@contextmanager
-def _keras_seed(seed):
-    """Seed Keras (and the global RNGs it uses) for the duration of ``fit``.
-
-    ``keras.utils.set_random_seed`` seeds Python's, NumPy's and the backend's
-    global generators; the first two are restored afterwards so that fitting
-    does not change the user's random streams.
-    """
-    if seed is None:
-        yield
-        return
-    numpy_state, python_state = np.random.get_state(), random.getstate()
-    _set_keras_seed(import_keras(), seed)
-    _KerasSeedSource.install()
-    outer_rng = getattr(_KerasSeedSource.local, "rng", None)
-    _KerasSeedSource.local.rng = random.Random(seed)
-    try:
-        yield
-    finally:
-        _KerasSeedSource.local.rng = outer_rng  # a fit inside a fit
-        np.random.set_state(numpy_state)
-        random.setstate(python_state)
-
-
-class _KerasSeedSource:
-    """Keras's source of default seeds, private to the thread that fits.
-
-    Keras draws the seed of every initializer and ``SeedGenerator`` created
-    without one from Python's global ``random`` module. Other threads of the
-    process draw from it too: a Dask worker's event loop does, between the
-    seeding and the student's build, and the same ``random_state`` then gave
-    different weights from run to run. During a seeded ``fit``, Keras's draws
-    come from a ``random.Random(seed)`` of this thread's own instead; other
-    threads, and threads not fitting, use the global module as before.
-    """
-
-    local = threading.local()
-
-    def __init__(self, fallback):
-        self._fallback = fallback
-
-    def __getattr__(self, name):
-        rng = getattr(_KerasSeedSource.local, "rng", None)
-        return getattr(self._fallback if rng is None else rng, name)
-
-    @classmethod
-    def install(cls):
-        module = sys.modules.get("keras.src.random.seed_generator")
-        source = getattr(module, "python_random", None)
-        # Another Keras layout keeps Keras's own behaviour.
-        if source is random:
-            module.python_random = cls(source)
-
-
-def _set_keras_seed(keras, seed):
-    """``keras.utils.set_random_seed``, without importing TensorFlow needlessly.
-
-    Keras seeds TensorFlow whenever it is installed, importing it to find out.
-    On the JAX and PyTorch backends, before anything has imported TensorFlow,
-    it has no random state to seed, and importing it costs seconds and about
-    300 MB of resident memory (its libraries), which matters when fitting
-    out of core. Keras's lazy TensorFlow module is then told it is absent for
-    the duration of the call.
-    """
-    lazy_tf = None
-    if keras.backend.backend() != "tensorflow" and "tensorflow" not in sys.modules:
-        try:
-            from keras.src.utils.module_utils import tensorflow as lazy_tf
-        except ImportError:  # another Keras layout: seed as Keras does
-            lazy_tf = None
-    if lazy_tf is None or getattr(lazy_tf, "_available", True) is not None:
-        keras.utils.set_random_seed(seed)
-        return
-    lazy_tf._available = False
-    try:
-        keras.utils.set_random_seed(seed)
-    finally:
-        lazy_tf._available = None
 
 
 def _check_sample_weight(sample_weight, n_samples):
@@ -632,7 +560,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
 
         keras = import_keras()
         seed = _seed_or_none(self.random_state)
-        with _keras_seed(seed):
+        with keras_seed(seed):
             if streamed:
                 # Read from the memmaps themselves, whose pages can be released.
                 arrays, names = [X_source if is_memmap(X_source) else X], ["X"]
@@ -850,56 +778,48 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         """
         batch_size = int(self.batch_size)
         split = self._validation_split(packed, n_labeled, seed)
-        streamed = isinstance(rows, BlockReader)
-        shards = _batch_shards(self.batch_size)
         if split is None:
             fit_rows, val_idx = np.arange(len(packed)), None
         else:
             train_idx, val_idx = split
             fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(packed))])
+        shards = _batch_shards(batch_size)
         if shards > 1:
             fit_rows = _trim_to_shards(fit_rows, shards, seed)
             if val_idx is not None:
                 val_idx = _trim_to_shards(val_idx, shards, seed)
-        if split is None and len(fit_rows) == len(packed) and not streamed:
-            # A slice indexes without copying the rows.
-            fit_rows = slice(None)
-        if val_idx is None:
-            validation_data = None
-        elif streamed:
-            validation_data = streamed_batches(
+        n_fit_rows = len(fit_rows)
+
+        if isinstance(rows, BlockReader):
+            batches = functools.partial(
+                streamed_batches,
                 rows,
                 packed,
                 weights,
-                val_idx,
-                batch_size=batch_size,
-                shuffle=False,
-                seed=seed,
-            )
-        else:
-            validation_data = (rows[val_idx], packed[val_idx], weights[val_idx])
-        n_fit_rows = len(packed[fit_rows]) if not streamed else len(fit_rows)
-        if streamed:
-            data = {
-                "x": streamed_batches(
-                    rows,
-                    packed,
-                    weights,
-                    fit_rows,
-                    batch_size=batch_size,
-                    shuffle=True,
-                    seed=seed,
-                ),
-                "shuffle": False,
-            }
-        else:
-            data = training_data(
-                rows[fit_rows],
-                packed[fit_rows],
-                weights[fit_rows],
                 batch_size=batch_size,
                 seed=seed,
             )
+            data = {"x": batches(fit_rows, shuffle=True), "shuffle": False}
+            validation_data = (
+                None if val_idx is None else batches(val_idx, shuffle=False)
+            )
+            return data, validation_data, n_fit_rows
+
+        if n_fit_rows == len(packed) and split is None:
+            # Every row in order: a slice indexes without copying the rows.
+            fit_rows = slice(None)
+        data = training_data(
+            rows[fit_rows],
+            packed[fit_rows],
+            weights[fit_rows],
+            batch_size=batch_size,
+            seed=seed,
+        )
+        validation_data = (
+            None
+            if val_idx is None
+            else (rows[val_idx], packed[val_idx], weights[val_idx])
+        )
         return data, validation_data, n_fit_rows
 
     def _validation_split(self, packed, n_labeled, seed):
@@ -955,14 +875,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         if not streamed:
             return predict(X)
         # A memory-mapped X is read, checked and predicted a block at a time.
-        reader = BlockReader([source], ["X"])
-        logits = None
-        for start, stop in reader.blocks():
-            block = predict(reader.read(start, stop, check_finite=True))
-            if logits is None:
-                logits = np.empty((len(reader), block.shape[1]), np.float32)
-            logits[start:stop] = block
-        return logits
+        return map_blocks(BlockReader([source], ["X"]), predict)
 
     def predict_proba(self, X):
         """Class probabilities from the student.

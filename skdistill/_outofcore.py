@@ -257,6 +257,37 @@ def streamed_batches(reader, targets, weights, rows, *, batch_size, shuffle, see
     return _StreamedBatches()
 
 
+def map_blocks(reader, fn, *, progress=None):
+    """``fn`` applied to each block of rows (read and checked), stacked by row.
+
+    Parameters
+    ----------
+    reader : BlockReader
+        The rows.
+    fn : callable
+        Takes a float32 block, returns an array with a row per row of the block,
+        or None.
+    progress : keras.utils.Progbar or None, default=None
+        Updated with the number of rows done.
+
+    Returns
+    -------
+    out : ndarray of float32 or None
+        The outputs of every block in one array allocated once, or None where
+        ``fn`` returns None.
+    """
+    out = None
+    for start, stop in reader.blocks():
+        result = fn(reader.read(start, stop, check_finite=True))
+        if result is not None:
+            if out is None:
+                out = np.empty((len(reader), *np.shape(result)[1:]), np.float32)
+            out[start:stop] = result
+        if progress is not None:
+            progress.update(stop)
+    return out
+
+
 def stream_pass(reader, teacher, *, verbose=0):
     """One pass over the rows: check them, take feature statistics, run the teacher.
 
@@ -286,16 +317,16 @@ def stream_pass(reader, teacher, *, verbose=0):
         print(f"skdistill: {what} over {len(reader)} memory-mapped rows")
         progress = import_keras().utils.Progbar(len(reader), unit_name="row")
     moments = FeatureMoments()
-    classes, logits = None, None
-    for start, stop in reader.blocks():
-        block = reader.read(start, stop, check_finite=True)
+    classes = []
+
+    def on_block(block):
         moments.add(block)
-        if teacher is not None:
-            classes, block_logits = teacher_logits(teacher, block)
-            if logits is None:
-                logits = np.empty((len(reader), block_logits.shape[1]), np.float32)
-            logits[start:stop] = block_logits
-        if progress is not None:
-            progress.update(stop)
-    outputs = None if teacher is None else (classes, logits)
+        if teacher is None:
+            return None
+        block_classes, block_logits = teacher_logits(teacher, block)
+        classes[:] = [block_classes]
+        return block_logits
+
+    logits = map_blocks(reader, on_block, progress=progress)
+    outputs = None if teacher is None else (classes[0], logits)
     return outputs, moments.mean_std()
