@@ -8,6 +8,7 @@ from ._cache import TeacherOutputCache, get_teacher_cache
 from ._classification import DistilledClassifier
 from ._datasets import load_mnist
 from ._distributed import ScatteredTeacher
+from ._lru import clear_caches
 from ._presets import model_presets
 from ._students import ConvNet, MLPStudent, StudentBuilder
 from ._teachers import EnsembleTeacher, KerasTeacher
@@ -27,6 +28,7 @@ __all__ = [
     "StudentBuilder",
     "TeacherOutputCache",
     "TransferAugmenter",
+    "clear_caches",
     "get_teacher_cache",
     "load_mnist",
     "model_presets",

@@ -21,10 +21,11 @@ used blocks go first) and at most ``max_teachers`` fitted teachers.
 import hashlib
 import itertools
 import threading
-from collections import OrderedDict
 
 import joblib
 import numpy as np
+
+from ._lru import LRUCache
 
 DEFAULT_MAX_BYTES = 256 * 2**20
 DEFAULT_MAX_TEACHERS = 8
@@ -107,15 +108,28 @@ class TeacherOutputCache:
     """
 
     def __init__(self, max_bytes=DEFAULT_MAX_BYTES, max_teachers=DEFAULT_MAX_TEACHERS):
-        self.max_bytes = max_bytes
-        self.max_teachers = max_teachers
-        self._blocks = OrderedDict()
+        self._blocks = LRUCache(max_bytes=max_bytes, sizeof=lambda b: b.nbytes)
+        self._teachers = LRUCache(max_entries=max_teachers)
         self._classes = {}
-        self._teachers = OrderedDict()
-        self._bytes = 0
         self._ids = itertools.count()
         self._lock = threading.Lock()
         self.hits = self.misses = self.rows_reused = self.rows_computed = 0
+
+    @property
+    def max_bytes(self):
+        return self._blocks.max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value):
+        self._blocks.max_bytes = value
+
+    @property
+    def max_teachers(self):
+        return self._teachers.max_entries
+
+    @max_teachers.setter
+    def max_teachers(self, value):
+        self._teachers.max_entries = value
 
     def outputs(self, key, X, compute):
         """The teacher's ``(classes, logits)`` on the rows of ``X``.
@@ -161,7 +175,7 @@ class TeacherOutputCache:
         """Known logits for ``digests`` (or None), and which rows were found."""
         found = np.zeros(len(digests), dtype=bool)
         logits = None
-        for block_id, block in list(self._blocks.items()):
+        for block_id, block in self._blocks.items():
             if block.key != key:
                 continue
             pos, match = block.find(digests)
@@ -172,37 +186,26 @@ class TeacherOutputCache:
                 logits = np.empty((len(digests), block.logits.shape[1]), np.float32)
             logits[match] = block.logits[pos[match]]
             found |= match
-            self._blocks.move_to_end(block_id)
+            self._blocks.get(block_id)  # now the most recently used
         return logits, found
 
     def _store(self, key, classes, digests, logits):
         unique, first = np.unique(digests, return_index=True)
         block = _Block(key, unique, np.ascontiguousarray(logits[first]))
-        if block.nbytes > self.max_bytes:
-            return
         with self._lock:
+            if not self._blocks.put(next(self._ids), block):
+                return
             self._classes[key] = classes
-            self._blocks[next(self._ids)] = block
-            self._bytes += block.nbytes
-            while self._bytes > self.max_bytes:
-                _, old = self._blocks.popitem(last=False)
-                self._bytes -= old.nbytes
-            live = {b.key for b in self._blocks.values()}
+            live = {b.key for _, b in self._blocks.items()}
             for stale in set(self._classes) - live:
                 del self._classes[stale]
 
     def fitted_teacher(self, key, fit):
         """Return ``fit()``'s fitted teacher, cached under ``key``."""
-        with self._lock:
-            if key in self._teachers:
-                self._teachers.move_to_end(key)
-                return self._teachers[key]
+        if key in self._teachers:
+            return self._teachers.get(key)
         teacher = fit()
-        with self._lock:
-            if self.max_teachers > 0:
-                self._teachers[key] = teacher
-                while len(self._teachers) > self.max_teachers:
-                    self._teachers.popitem(last=False)
+        self._teachers.put(key, teacher)
         return teacher
 
     def clear(self):
@@ -211,13 +214,12 @@ class TeacherOutputCache:
             self._blocks.clear()
             self._classes.clear()
             self._teachers.clear()
-            self._bytes = 0
             self.hits = self.misses = self.rows_reused = self.rows_computed = 0
 
     @property
     def nbytes(self):
         """Bytes of logits and row hashes held now."""
-        return self._bytes
+        return self._blocks.nbytes
 
     def __len__(self):
         """Number of blocks of logits held (one per teacher pass kept)."""
@@ -234,5 +236,9 @@ def get_teacher_cache():
     -------
     cache : TeacherOutputCache
         Call ``clear()`` to free its memory, or set ``max_bytes`` to bound it.
+
+    See Also
+    --------
+    clear_caches : Empty this and every other cache skdistill keeps.
     """
     return _CACHE

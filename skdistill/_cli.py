@@ -315,6 +315,8 @@ def _sweep(args):
 def main(argv=None):
     """Run the ``skdistill`` command line; returns the exit status."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # This process draws only to files: no interactive backend is needed.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -1,14 +1,12 @@
 """A teacher sent once to a Dask cluster, then referred to by name."""
 
 import pickle
-import threading
-from collections import OrderedDict
 
-# Teachers fetched by this process (a Dask worker), by dataset name: each
-# worker fetches a teacher once, whatever the number of tasks that use it.
-_FETCHED = OrderedDict()
-_FETCHED_MAX = 4
-_LOCK = threading.Lock()
+from ._lru import LRUCache
+
+#: Teachers fetched by this process (a Dask worker), by dataset name: each
+#: worker fetches a teacher once, whatever the number of tasks that use it.
+FETCHED = LRUCache(max_entries=4)
 
 
 class ScatteredTeacher:
@@ -50,16 +48,35 @@ class ScatteredTeacher:
 
     Examples
     --------
+    A search whose tasks run on a Dask cluster (here a small one inside this
+    process; ``LocalCluster(n_workers=4)`` starts worker processes):
+
     >>> import joblib
-    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
-    >>> cluster = LocalCluster(n_workers=2, threads_per_worker=1)  # doctest: +SKIP
-    >>> client = Client(cluster)  # doctest: +SKIP
-    >>> shared = ScatteredTeacher(teacher, client)  # doctest: +SKIP
-    >>> estimator = DistilledClassifier(teacher=shared)  # doctest: +SKIP
-    >>> search = GridSearchCV(estimator, grid)  # doctest: +SKIP
-    >>> with joblib.parallel_config(backend="dask"):  # doctest: +SKIP
-    ...     search.fit(X, y)
-    >>> shared.release()  # doctest: +SKIP
+    >>> from distributed import Client, LocalCluster
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skdistill import DistilledClassifier, MLPStudent, ScatteredTeacher
+    >>> X, y = load_digits(return_X_y=True)
+    >>> teacher = LogisticRegression(max_iter=2000).fit(X, y)
+    >>> cluster = LocalCluster(
+    ...     n_workers=2, processes=False, dashboard_address=None
+    ... )
+    >>> client = Client(cluster)
+    >>> shared = ScatteredTeacher(teacher, client)
+    >>> shared.name.startswith("skdistill-teacher-")
+    True
+    >>> estimator = DistilledClassifier(
+    ...     teacher=shared, student=MLPStudent((16,)), epochs=3, random_state=0
+    ... )
+    >>> search = GridSearchCV(estimator, {"alpha": [0.1, 0.5]}, cv=2)
+    >>> with joblib.parallel_config(backend="dask"):
+    ...     search = search.fit(X, y)
+    >>> search.best_score_ > 0.8
+    True
+    >>> shared.release()
+    >>> client.close()
+    >>> cluster.close()
     """
 
     def __init__(self, teacher, client):
@@ -99,10 +116,9 @@ class ScatteredTeacher:
         """
         if self._future is not None:
             return self._future.result()
-        with _LOCK:
-            if self.name in _FETCHED:
-                _FETCHED.move_to_end(self.name)
-                return _FETCHED[self.name]
+        teacher = FETCHED.get(self.name)
+        if teacher is not None:
+            return teacher
         try:
             import distributed
 
@@ -114,8 +130,5 @@ class ScatteredTeacher:
                 "workers of the Dask cluster it was sent to can read it, until "
                 "it is released. Pass the teacher itself to fit elsewhere."
             ) from exc
-        with _LOCK:
-            _FETCHED[self.name] = teacher
-            while len(_FETCHED) > _FETCHED_MAX:
-                _FETCHED.popitem(last=False)
+        FETCHED.put(self.name, teacher)
         return teacher

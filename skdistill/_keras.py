@@ -2,11 +2,11 @@
 
 import os
 import random
-import sys
-import threading
 from contextlib import contextmanager
 
 import numpy as np
+
+from ._keras_hooks import ThreadSeedSource, install_seed_source, set_random_seed
 
 
 def import_keras():
@@ -100,75 +100,22 @@ def keras_seed(seed):
 
     ``keras.utils.set_random_seed`` seeds Python's, NumPy's and the backend's
     global generators; the first two are restored afterwards so that fitting
-    does not change the user's random streams.
+    does not change the user's random streams. Keras's default seeds come from
+    a generator of this thread's own meanwhile (see
+    :class:`skdistill._keras_hooks.ThreadSeedSource`).
     """
     if seed is None:
         yield
         return
     numpy_state, python_state = np.random.get_state(), random.getstate()
-    _set_keras_seed(import_keras(), seed)
-    _KerasSeedSource.install()
-    outer_rng = getattr(_KerasSeedSource.local, "rng", None)
-    _KerasSeedSource.local.rng = random.Random(seed)
+    set_random_seed(import_keras(), seed)
+    install_seed_source()
+    local = ThreadSeedSource.local
+    outer_rng = getattr(local, "rng", None)
+    local.rng = random.Random(seed)
     try:
         yield
     finally:
-        _KerasSeedSource.local.rng = outer_rng  # a fit inside a fit
+        local.rng = outer_rng  # a fit inside a fit
         np.random.set_state(numpy_state)
         random.setstate(python_state)
-
-
-class _KerasSeedSource:
-    """Keras's source of default seeds, private to the thread that fits.
-
-    Keras draws the seed of every initializer and ``SeedGenerator`` created
-    without one from Python's global ``random`` module. Other threads of the
-    process draw from it too: a Dask worker's event loop does, between the
-    seeding and the student's build, and the same ``random_state`` then gave
-    different weights from run to run. During a seeded ``fit``, Keras's draws
-    come from a ``random.Random(seed)`` of this thread's own instead; other
-    threads, and threads not fitting, use the global module as before.
-    """
-
-    local = threading.local()
-
-    def __init__(self, fallback):
-        self._fallback = fallback
-
-    def __getattr__(self, name):
-        rng = getattr(_KerasSeedSource.local, "rng", None)
-        return getattr(self._fallback if rng is None else rng, name)
-
-    @classmethod
-    def install(cls):
-        module = sys.modules.get("keras.src.random.seed_generator")
-        source = getattr(module, "python_random", None)
-        # Another Keras layout keeps Keras's own behaviour.
-        if source is random:
-            module.python_random = cls(source)
-
-
-def _set_keras_seed(keras, seed):
-    """``keras.utils.set_random_seed``, without importing TensorFlow needlessly.
-
-    Keras seeds TensorFlow whenever it is installed, importing it to find out.
-    On the JAX and PyTorch backends, before anything has imported TensorFlow,
-    it has no random state to seed, and importing it costs seconds and about
-    300 MB of resident memory (its libraries), which matters when fitting
-    out of core. Keras's lazy TensorFlow module is then told it is absent for
-    the duration of the call.
-    """
-    lazy_tf = None
-    if keras.backend.backend() != "tensorflow" and "tensorflow" not in sys.modules:
-        try:
-            from keras.src.utils.module_utils import tensorflow as lazy_tf
-        except ImportError:  # another Keras layout: seed as Keras does
-            lazy_tf = None
-    if lazy_tf is None or getattr(lazy_tf, "_available", True) is not None:
-        keras.utils.set_random_seed(seed)
-        return
-    lazy_tf._available = False
-    try:
-        keras.utils.set_random_seed(seed)
-    finally:
-        lazy_tf._available = None

@@ -144,13 +144,17 @@ def sweep_markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def _pyplot():
-    import matplotlib
+def _figure(*, ncols=1, figsize):
+    """A figure and its axes, outside pyplot.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    A ``matplotlib.figure.Figure`` made directly draws to files with the
+    backend of the format asked for, so the report never switches, or needs,
+    the caller's plotting backend (a notebook's stays as it is).
+    """
+    from matplotlib.figure import Figure
 
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(1, ncols)
 
 
 def plot_learning_curves(histories, path, title):
@@ -160,8 +164,7 @@ def plot_learning_curves(histories, path, title):
     and cross-entropy with the true labels on the held-out 10%), unlike the
     training loss, which for the distilled student includes the soft term.
     """
-    plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = _figure(ncols=2, figsize=(11, 4.2))
     colours = {"teacher": "tab:blue", "scratch": "tab:orange", "distilled": "tab:green"}
     for name, history in histories.items():
         epochs = range(1, len(history["val_accuracy"]) + 1)
@@ -193,14 +196,12 @@ def plot_learning_curves(histories, path, title):
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_sweep(report, path):
     """Test accuracy against temperature, one line per alpha, with references."""
-    plt = _pyplot()
     grid = report["grid"]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = _figure(figsize=(7, 4.5))
     for alpha in sorted({g["alpha"] for g in grid if g["alpha"] != 1.0}):
         points = sorted(
             (g["temperature"], g["accuracy"]) for g in grid if g["alpha"] == alpha
@@ -237,7 +238,6 @@ def plot_sweep(report, path):
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def write_json(report, path):

@@ -205,6 +205,61 @@ class ConvNet(StudentBuilder):
         return keras.Model(inputs, outputs, name="convnet")
 
 
+def check_student(student):
+    """Check the ``student`` parameter without building a model.
+
+    Raises
+    ------
+    TypeError
+        For anything but None, a callable (a builder) or a ``keras.Model``.
+    """
+    # A keras.Model is callable too.
+    if student is not None and not callable(student):
+        raise TypeError(
+            "student must be None, a callable that returns a keras.Model (a "
+            "builder), or a keras.Model to use as a template; got "
+            f"{type(student).__name__}."
+        )
+
+
+def student_meta(rows, classes, *, input_shape, n_features_in, feature_stats=None):
+    """The ``meta`` dict a builder receives (see :class:`StudentBuilder`).
+
+    Parameters
+    ----------
+    rows : ndarray or BlockReader
+        Every training row (labeled, unlabeled and synthetic).
+    classes : ndarray of shape (n_classes,)
+        The labels, in output order.
+    input_shape : tuple
+        The shape of one row.
+    n_features_in : int
+        ``X.shape[1]``, as scikit-learn counts features.
+    feature_stats : tuple (mean, std) or None, default=None
+        The rows' per-feature mean and standard deviation where a pass over
+        them took them already (memory-mapped rows); else computed here.
+
+    Returns
+    -------
+    meta : dict
+    """
+    if feature_stats is None:
+        feature_stats = (
+            np.mean(rows, axis=0, dtype=np.float64).astype(np.float32),
+            np.std(rows, axis=0, dtype=np.float64).astype(np.float32),
+        )
+    feature_mean, feature_std = feature_stats
+    return {
+        "input_shape": tuple(input_shape),
+        "n_features_in_": n_features_in,
+        "n_classes_": len(classes),
+        "classes_": classes,
+        "feature_mean": feature_mean,
+        "feature_std": feature_std,
+        "n_samples": len(rows),
+    }
+
+
 def build_student(student, meta):
     """Build a fresh student model from ``student`` and check its output width.
 
@@ -223,6 +278,7 @@ def build_student(student, meta):
     model : keras.Model
         The new model.
     """
+    check_student(student)
     keras = import_keras()
     if student is None:
         student = MLPStudent()
@@ -230,18 +286,12 @@ def build_student(student, meta):
         model = keras.models.clone_model(student)
     elif isinstance(student, StudentBuilder):
         model = student.build(meta)
-    elif callable(student):
+    else:
         try:
             wants_meta = "meta" in inspect.signature(student).parameters
         except (TypeError, ValueError):
             wants_meta = False
         model = student(meta=meta) if wants_meta else student()
-    else:
-        raise TypeError(
-            "student must be None, a callable that returns a keras.Model (a "
-            "builder), or a keras.Model to use as a template; got "
-            f"{type(student).__name__}."
-        )
     if not isinstance(model, keras.Model):
         raise TypeError(
             f"The student builder must return a keras.Model; it returned "

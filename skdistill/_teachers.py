@@ -6,6 +6,7 @@ fitted one as it is. :func:`teacher_logits` then runs it and returns its classes
 and one row of logits per sample, whatever the teacher's kind.
 """
 
+import functools
 import sys
 
 import joblib
@@ -216,6 +217,39 @@ def check_teacher_kind(teacher):
         )
 
 
+def check_teacher(teacher, *, alpha, teacher_cv):
+    """Check the ``teacher`` parameter without fitting or running it.
+
+    Raises
+    ------
+    ValueError
+        No teacher where one is needed, or a fitted one with ``teacher_cv``.
+    TypeError
+        A teacher (or ensemble member) of a kind that cannot give soft targets.
+    """
+    from ._distributed import ScatteredTeacher
+
+    if teacher is None and alpha == 1:
+        return
+    if isinstance(teacher, ScatteredTeacher):
+        members = []  # checked where it was scattered from
+    elif isinstance(teacher, (list, tuple, EnsembleTeacher)):
+        check_teacher_kind(teacher)
+        members = _as_list(getattr(teacher, "teachers", teacher))
+    else:
+        check_teacher_kind(teacher)
+        members = []
+    for member in members:
+        check_teacher_kind(member)
+    if teacher_cv is not None and alpha != 1 and is_fitted_teacher(teacher):
+        raise ValueError(
+            "teacher_cv needs an unfitted teacher, which fit trains once per "
+            "fold; the teacher passed is fitted already. Pass an unfitted "
+            "estimator (e.g. sklearn.base.clone(teacher)), or set "
+            "teacher_cv=None."
+        )
+
+
 def fit_teacher(teacher, X, y, sample_weight=None):
     """Return a fitted teacher: ``teacher`` itself if fitted, else a fitted clone.
 
@@ -260,6 +294,60 @@ def _flat(X):
     return X.reshape(len(X), -1) if X.ndim > 2 else X
 
 
+def check_teacher_outputs(teacher, method, out, *, n_rows, n_classes, probabilities):
+    """Raise a ValueError if a teacher's raw outputs cannot teach a student.
+
+    Parameters
+    ----------
+    teacher : object
+        The teacher (or ensemble member) that produced ``out``, named in the
+        message.
+    method : str
+        What produced them, e.g. ``"predict_proba"``.
+    out : ndarray
+        The outputs, one row per sample (a binary ``decision_function`` may be
+        1-D).
+    n_rows, n_classes : int
+        The rows asked for, and the classes the teacher declares.
+    probabilities : bool
+        Whether each row must be a probability distribution.
+    """
+    name = type(teacher).__name__
+    where = f"teacher {name}'s {method}"
+    width = 1 if out.ndim == 1 else out.shape[1]
+    if (
+        len(out) != n_rows
+        or out.ndim > 2
+        or (width != n_classes and not (out.ndim == 1 and n_classes == 2))
+    ):
+        raise ValueError(
+            f"{where} returned an array of shape {out.shape} for {n_rows} rows "
+            f"and {n_classes} classes; expected shape ({n_rows}, {n_classes}), one "
+            "column per class in the order of its classes_."
+        )
+    rows = out.reshape(len(out), -1)
+    bad = ~np.all(np.isfinite(rows), axis=1)
+    if bad.any():
+        raise ValueError(
+            f"{where} returned non-finite values (NaN or infinity) in "
+            f"{int(bad.sum())} of {n_rows} rows; a student cannot learn from "
+            "them. Check the teacher on those rows, e.g. "
+            "np.flatnonzero(~np.isfinite(outputs).all(axis=1))."
+        )
+    if not probabilities:
+        return
+    totals = rows.sum(axis=1, dtype=np.float64)
+    bad = (np.abs(totals - 1.0) > 1e-3) | np.any(rows < 0, axis=1)
+    if bad.any():
+        raise ValueError(
+            f"{where} returned {int(bad.sum())} of {n_rows} rows that are not "
+            "probability distributions (negative, or not summing to 1 within "
+            "1e-3); soft targets need one probability per class. If these are "
+            "scores, say so (KerasTeacher(model, output='logits')) or calibrate "
+            "the teacher (sklearn.calibration.CalibratedClassifierCV)."
+        )
+
+
 def _probabilities_to_logits(p):
     return np.log(np.clip(np.asarray(p, dtype=np.float64), 1e-12, None))
 
@@ -272,10 +360,16 @@ def _sklearn_logits(estimator, X):
             "a classifier teacher is needed."
         )
     X = _flat(X)
+    check = functools.partial(
+        check_teacher_outputs, estimator, n_rows=len(X), n_classes=len(classes)
+    )
     if hasattr(estimator, "predict_proba"):
-        logits = _probabilities_to_logits(estimator.predict_proba(X))
+        p = np.asarray(estimator.predict_proba(X), dtype=np.float64)
+        check("predict_proba", p, probabilities=True)
+        logits = _probabilities_to_logits(p)
     elif hasattr(estimator, "decision_function"):
         d = np.asarray(estimator.decision_function(X), dtype=np.float64)
+        check("decision_function", d, probabilities=False)
         # A binary decision function is the log-odds of classes_[1]; split it
         # symmetrically so that softmax gives back the logistic.
         logits = np.column_stack([-d / 2, d / 2]) if d.ndim == 1 else d
@@ -302,6 +396,16 @@ def _keras_logits(teacher, X):
     out = predict_logits(
         model, X, batch_size=int(teacher.batch_size), probabilities=False
     )
+    # The number of outputs is checked against classes below.
+    check = functools.partial(
+        check_teacher_outputs,
+        model,
+        "output",
+        out,
+        n_rows=len(X),
+        n_classes=out.shape[-1],
+    )
+    check(probabilities=False)
     output = teacher.output
     if output == "auto":
         rows_are_distributions = (
@@ -311,6 +415,8 @@ def _keras_logits(teacher, X):
         )
         probabilities = outputs_probabilities(model) or rows_are_distributions
         output = "probabilities" if probabilities else "logits"
+    if output == "probabilities":
+        check(probabilities=True)
     logits = _probabilities_to_logits(out) if output == "probabilities" else out
     n_outputs = logits.shape[1]
     classes = (

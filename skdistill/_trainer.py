@@ -18,15 +18,27 @@ It is used on the TensorFlow backend only: JAX's compiled step takes the loss's
 settings as constants, and PyTorch traces nothing.
 """
 
+import copy
+import functools
+import itertools
 import json
+import sys
 import threading
-from collections import OrderedDict
 
 import joblib
 import numpy as np
+from sklearn.model_selection import train_test_split
+
+from ._keras import outputs_probabilities, training_data
+from ._keras_hooks import flatten_layers
+from ._lru import LRUCache
+from ._outofcore import BlockReader, streamed_batches
 
 MAX_TRAINERS = 4
 MAX_BYTES = 256 * 2**20
+# Training steps per call into the backend: per-step Python overhead otherwise
+# dominates for small students. Keras's PyTorch trainer takes one only.
+STEPS_PER_EXECUTION = 16
 
 
 class Trainer:
@@ -70,49 +82,57 @@ class TrainerCache:
     A trainer is taken out while a fit uses it and put back afterwards, so two
     threads never train the same one. At most ``max_trainers`` are kept, of at
     most ``max_bytes`` of variables (weights, optimizer state and its starting
-    copy) in all; a larger one is not kept.
+    copy) in all; a larger one is not kept. :func:`skdistill.clear_caches`
+    empties it.
     """
 
     def __init__(self, max_trainers=MAX_TRAINERS, max_bytes=MAX_BYTES):
-        self.max_trainers = max_trainers
-        self.max_bytes = max_bytes
-        self._idle = OrderedDict()
+        # Several idle trainers may share a structure: each is stored under
+        # (structure key, serial number).
+        self._idle = LRUCache(
+            max_entries=max_trainers, max_bytes=max_bytes, sizeof=lambda t: t.nbytes
+        )
+        self._serial = itertools.count()
         self._lock = threading.Lock()
         self.reused = 0
+
+    @property
+    def max_trainers(self):
+        return self._idle.max_entries
+
+    @max_trainers.setter
+    def max_trainers(self, value):
+        self._idle.max_entries = value
+
+    @property
+    def max_bytes(self):
+        return self._idle.max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value):
+        self._idle.max_bytes = value
 
     def take(self, key):
         """An idle trainer for ``key``, removed from the cache, or None."""
         with self._lock:
-            trainers = self._idle.get(key)
-            if not trainers:
-                return None
-            trainer = trainers.pop()
-            if not trainers:
-                del self._idle[key]
-            self.reused += 1
-            return trainer
+            for entry, _ in reversed(self._idle.items()):
+                if entry[0] == key:
+                    self.reused += 1
+                    return self._idle.pop(entry)
+        return None
 
     def put(self, key, trainer):
         """Return ``trainer`` to the cache, dropping the least recently used."""
-        if self.max_trainers <= 0 or trainer.nbytes > self.max_bytes:
-            return
-        with self._lock:
-            self._idle.setdefault(key, []).append(trainer)
-            self._idle.move_to_end(key)
-            while (
-                sum(len(t) for t in self._idle.values()) > self.max_trainers
-                or sum(t.nbytes for ts in self._idle.values() for t in ts)
-                > self.max_bytes
-            ):
-                oldest = next(iter(self._idle))
-                self._idle[oldest].pop(0)
-                if not self._idle[oldest]:
-                    del self._idle[oldest]
+        self._idle.put((key, next(self._serial)), trainer)
 
     def clear(self):
+        """Drop every idle trainer and reset the count of reuses."""
         with self._lock:
             self._idle.clear()
             self.reused = 0
+
+    def __len__(self):
+        return len(self._idle)
 
 
 TRAINERS = TrainerCache()
@@ -149,13 +169,14 @@ def structure_key(keras, student, **settings):
     # position instead, so that two builds of one architecture match. Weights
     # given to constructors (a Normalization layer's mean) stay in the config,
     # so students that differ in them never share a graph.
-    for position, layer in enumerate(student._flatten_layers(include_self=True)):
+    layers = flatten_layers(student)
+    for position, layer in enumerate(layers):
         config = config.replace(json.dumps(layer.name), f'"layer #{position}"')
     variables = [(tuple(v.shape), str(v.dtype)) for v in student.variables]
     # The classes themselves, not their names: a class redefined under the
     # same name (in a notebook) must not reuse the old one's graph. A kept
     # trainer holds instances, so these ids cannot be recycled meanwhile.
-    classes = [id(type(layer)) for layer in student._flatten_layers(include_self=True)]
+    classes = [id(type(layer)) for layer in layers]
     return joblib.hash(
         (
             classes,
@@ -166,3 +187,313 @@ def structure_key(keras, student, **settings):
             sorted(settings.items()),
         )
     )
+
+
+def make_optimizer(keras, optimizer, learning_rate):
+    """A new optimizer from a name or an instance's config, at ``learning_rate``.
+
+    Raises
+    ------
+    ValueError
+        For a name Keras does not know.
+    TypeError
+        For anything but a name or a ``keras.optimizers.Optimizer``.
+    """
+    if isinstance(optimizer, str):
+        try:
+            optimizer = keras.optimizers.get(optimizer)
+        except ValueError as exc:
+            raise ValueError(
+                f"optimizer={optimizer!r} is not a Keras optimizer name; use one "
+                "such as 'adam', 'sgd' or 'rmsprop', or an instance of "
+                "keras.optimizers.Optimizer."
+            ) from exc
+    elif not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(
+            "optimizer must be a Keras optimizer name or a "
+            f"keras.optimizers.Optimizer instance; got {type(optimizer).__name__}."
+        )
+    config = optimizer.get_config()
+    if learning_rate is not None:
+        config["learning_rate"] = float(learning_rate)
+    return type(optimizer).from_config(config)
+
+
+def loss_terms(alpha):
+    """Which terms of the loss have weight: "hard only", "soft only" or "both"."""
+    return {0: "soft only", 1: "hard only"}.get(alpha, "both")
+
+
+def train_student(
+    keras,
+    student,
+    rows,
+    targets,
+    weights,
+    *,
+    n_labeled,
+    input_shape,
+    soft,
+    temperature,
+    alpha,
+    scale_soft_loss,
+    epochs,
+    batch_size,
+    optimizer,
+    learning_rate,
+    validation_fraction,
+    callbacks,
+    verbose,
+    seed,
+):
+    """Train ``student`` in place with Keras's ``fit``; return the History.
+
+    Parameters
+    ----------
+    keras : module
+        The Keras module.
+    student : keras.Model
+        The freshly built student; its weights are trained.
+    rows : ndarray or BlockReader
+        The training rows, labeled rows first, then transfer rows.
+    targets : ndarray of shape (n_rows, 2 + n_classes)
+        The packed targets (see :func:`skdistill._loss.pack_targets`).
+    weights : ndarray of shape (n_rows,)
+        Per-row weights.
+    n_labeled : int
+        How many of the first rows carry a label; the validation split
+        (``validation_fraction``) is drawn from them.
+    input_shape : tuple
+        The shape of one row.
+    soft : bool
+        Whether the targets hold a teacher's logits (the soft term's metric
+        is recorded only then).
+    temperature, alpha, scale_soft_loss
+        The loss's settings (see :class:`skdistill._loss.DistillationLoss`).
+    epochs, batch_size, optimizer, learning_rate, validation_fraction, \
+callbacks, verbose
+        As the estimator's parameters of the same names.
+    seed : int or None
+        Seeds shuffling, the validation split and trimming.
+
+    Returns
+    -------
+    history : keras.callbacks.History
+        The record of the fit.
+
+    Notes
+    -----
+    The compiled training model is taken from, and returned to,
+    :data:`TRAINERS` when one of the same structure exists, which saves
+    tracing the training step again.
+    """
+    batch_size = int(batch_size)
+    data, validation_data, n_fit_rows = _training_data(
+        rows,
+        targets,
+        weights,
+        n_labeled=n_labeled,
+        batch_size=batch_size,
+        validation_fraction=validation_fraction,
+        seed=seed,
+    )
+    steps_per_epoch = -(-n_fit_rows // batch_size)
+    steps_per_execution = min(STEPS_PER_EXECUTION, steps_per_epoch)
+    if keras.backend.backend() == "torch":
+        steps_per_execution = 1
+    optimizer = make_optimizer(keras, optimizer, learning_rate)
+    key = structure_key(
+        keras,
+        student,
+        optimizer=(
+            type(optimizer).__qualname__,
+            # Keras numbers optimizer names too (adam, adam_1, ...).
+            joblib.hash(
+                {k: v for k, v in optimizer.get_config().items() if k != "name"}
+            ),
+        ),
+        batch_size=batch_size,
+        steps_per_execution=steps_per_execution,
+        scale_soft_loss=bool(scale_soft_loss),
+        # The loss leaves out a term of weight 0: alpha's value is a
+        # variable, whether it is 0, 1 or in between is structure.
+        alpha_kind=loss_terms(alpha),
+        soft=soft,
+        validation=validation_data is not None,
+        input_shape=tuple(input_shape),
+    )
+    trainer = TRAINERS.take(key) if key is not None else None
+    if trainer is None:
+        # A student of the cache's own when it will be kept for reuse.
+        owned = student if key is None else _clone_or_none(keras, student)
+        if owned is None:
+            owned, key = student, None
+        trainer = _new_trainer(
+            keras,
+            owned,
+            optimizer,
+            input_shape,
+            steps_per_execution=steps_per_execution,
+            soft=soft,
+            temperature=temperature,
+            alpha=alpha,
+            scale_soft_loss=scale_soft_loss,
+        )
+    if trainer.student is not student:
+        trainer.load(student, temperature, alpha)
+    history = trainer.model.fit(
+        **data,
+        validation_data=validation_data,
+        epochs=int(epochs),
+        callbacks=[copy.deepcopy(c) for c in callbacks or ()],
+        verbose=int(verbose),
+    )
+    if trainer.student is not student:
+        trainer.unload(student)
+    if key is not None:
+        TRAINERS.put(key, trainer)
+    return history
+
+
+def _new_trainer(
+    keras,
+    student,
+    optimizer,
+    input_shape,
+    *,
+    steps_per_execution,
+    soft,
+    temperature,
+    alpha,
+    scale_soft_loss,
+):
+    from ._loss import DistillationLoss, training_metrics
+
+    # The student stays uncompiled (clean to save or serve); a thin
+    # functional wrapper sharing its layers carries the loss.
+    inputs = keras.Input(shape=tuple(input_shape))
+    outputs = student(inputs)
+    if outputs_probabilities(student):
+        outputs = keras.ops.log(keras.ops.clip(outputs, 1e-12, 1.0))
+    train_model = keras.Model(inputs, outputs)
+    loss = DistillationLoss(temperature, alpha, scale_soft_loss)
+    metrics = training_metrics(temperature, scale_soft_loss, soft=soft)
+    train_model.compile(
+        optimizer=optimizer,
+        loss=loss,
+        metrics=metrics,
+        steps_per_execution=steps_per_execution,
+    )
+    return Trainer(train_model, student, loss, metrics)
+
+
+def _training_data(
+    rows, targets, weights, *, n_labeled, batch_size, validation_fraction, seed
+):
+    """Keras ``fit`` arguments for the training rows, the validation data and
+    the number of training rows.
+
+    In-memory rows become a shuffled ``tf.data`` pipeline (or arrays, off
+    TensorFlow); a :class:`BlockReader` becomes a ``PyDataset`` that reads
+    a block at a time. Under a Keras distribution that splits each batch
+    across devices, the row counts are trimmed to a multiple of the number
+    of devices (see :func:`_trim_to_shards`).
+    """
+    split = _validation_split(targets, n_labeled, validation_fraction, seed)
+    if split is None:
+        fit_rows, val_idx = np.arange(len(targets)), None
+    else:
+        train_idx, val_idx = split
+        fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(targets))])
+    shards = _batch_shards(batch_size)
+    if shards > 1:
+        fit_rows = _trim_to_shards(fit_rows, shards, seed)
+        if val_idx is not None:
+            val_idx = _trim_to_shards(val_idx, shards, seed)
+    n_fit_rows = len(fit_rows)
+
+    if isinstance(rows, BlockReader):
+        batches = functools.partial(
+            streamed_batches, rows, targets, weights, batch_size=batch_size, seed=seed
+        )
+        data = {"x": batches(fit_rows, shuffle=True), "shuffle": False}
+        validation_data = None if val_idx is None else batches(val_idx, shuffle=False)
+        return data, validation_data, n_fit_rows
+
+    if n_fit_rows == len(targets) and split is None:
+        # Every row in order: a slice indexes without copying the rows.
+        fit_rows = slice(None)
+    data = training_data(
+        rows[fit_rows],
+        targets[fit_rows],
+        weights[fit_rows],
+        batch_size=batch_size,
+        seed=seed,
+    )
+    validation_data = (
+        None if val_idx is None else (rows[val_idx], targets[val_idx], weights[val_idx])
+    )
+    return data, validation_data, n_fit_rows
+
+
+def _validation_split(targets, n_labeled, validation_fraction, seed):
+    """Training and held-out labeled rows (``validation_fraction``), or None."""
+    if not validation_fraction:
+        return None
+    labels = targets[:n_labeled, 0]
+    counts = np.bincount(labels.astype(int))
+    n_classes = np.count_nonzero(counts)
+    n_val = int(np.ceil(validation_fraction * n_labeled))
+    # Stratify where every class can appear on both sides of the split.
+    can_stratify = counts[counts > 0].min() >= 2 and (
+        n_classes <= n_val <= n_labeled - n_classes
+    )
+    stratify = labels if can_stratify else None
+    return train_test_split(
+        np.arange(n_labeled),
+        test_size=validation_fraction,
+        stratify=stratify,
+        random_state=seed,
+    )
+
+
+def _batch_shards(batch_size):
+    """Devices a global Keras distribution splits each batch across (1 if none).
+
+    Checks that ``batch_size`` splits evenly across them.
+    """
+    keras = sys.modules.get("keras")
+    distribution = keras.distribution.distribution() if keras is not None else None
+    mesh = getattr(distribution, "device_mesh", None)
+    batch_dim = getattr(distribution, "batch_dim_name", None)
+    if mesh is None or batch_dim not in mesh.axis_names:
+        return 1
+    shards = int(mesh.shape[list(mesh.axis_names).index(batch_dim)])
+    if shards > 1 and batch_size % shards:
+        raise ValueError(
+            f"batch_size={batch_size} does not split across the {shards} devices "
+            f"of the Keras distribution ({type(distribution).__name__}): set "
+            f"batch_size to a multiple of {shards}."
+        )
+    return shards
+
+
+def _trim_to_shards(rows, shards, seed):
+    """``rows`` less a few chosen at random, so that ``shards`` divides their count.
+
+    Under a data-parallel distribution each batch, the last one included, is
+    split evenly across devices; up to ``shards - 1`` rows sit out the fit.
+    """
+    extra = len(rows) % shards
+    if not extra:
+        return rows
+    drop = np.random.default_rng(seed).choice(len(rows), size=extra, replace=False)
+    return np.delete(rows, drop)
+
+
+def _clone_or_none(keras, model):
+    """A fresh copy of ``model``'s architecture, or None where it cannot be made."""
+    try:
+        return keras.models.clone_model(model)
+    except Exception:  # noqa: BLE001 - any failure means: do not reuse
+        return None

@@ -1,0 +1,101 @@
+"""The training set: labeled rows, transfer rows, synthetic rows, and targets.
+
+``DistilledClassifier.fit`` trains on the labeled rows ``X`` first, then the
+unlabeled transfer rows ``X_unlabeled``, then the synthetic rows an augmenter
+makes (``augment``); :func:`training_rows` puts them together, in memory or as
+a :class:`BlockReader` over memory-mapped arrays. :func:`packed_targets` gives
+each row its target for the loss and its weight.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+from ._outofcore import BlockReader, is_memmap
+from ._transfer import check_augment
+
+
+def check_sample_weight(sample_weight, n_samples):
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float32)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=np.float32, input_name="sample_weight"
+    )
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per row of X; "
+            f"got shape {sample_weight.shape}."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative; got negative weights.")
+    return sample_weight
+
+
+def check_unlabeled(X_unlabeled, X, streamed):
+    if X_unlabeled is None:
+        return None
+    X_unlabeled = check_array(
+        X_unlabeled,
+        allow_nd=True,
+        dtype="numeric" if streamed else np.float32,
+        ensure_all_finite=not streamed,
+        input_name="X_unlabeled",
+    )
+    if X_unlabeled.shape[1:] != X.shape[1:]:
+        raise ValueError(
+            f"X_unlabeled rows must have the shape of X's rows, {X.shape[1:]}; "
+            f"got {X_unlabeled.shape[1:]}."
+        )
+    return X_unlabeled
+
+
+def training_rows(X, X_unlabeled, *, sources, augment, seed):
+    """Every training row: ``X``, then ``X_unlabeled``, then synthetic rows.
+
+    Parameters
+    ----------
+    X, X_unlabeled : ndarray or None
+        The checked labeled and transfer rows.
+    sources : tuple or None
+        What the user passed as ``X`` and ``X_unlabeled``, where either is a
+        ``numpy.memmap``: the rows are then read from the maps themselves,
+        whose pages can be released, through a :class:`BlockReader`, and
+        ``augment`` is not used. None for in-memory rows.
+    augment : None, str or TransferAugmenter
+        Makes synthetic rows from the others.
+    seed : int or None
+        Seeds the augmenter.
+
+    Returns
+    -------
+    rows : ndarray or BlockReader
+    """
+    arrays = [X] if X_unlabeled is None else [X, X_unlabeled]
+    if sources is not None:
+        used = sources[: len(arrays)]
+        arrays = [s if is_memmap(s) else a for s, a in zip(used, arrays, strict=True)]
+        return BlockReader(arrays, ["X", "X_unlabeled"][: len(arrays)])
+    rows = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    augmenter = check_augment(augment)
+    if augmenter is None:
+        return rows
+    synthetic = np.asarray(augmenter.generate(rows, random_state=seed), np.float32)
+    if synthetic.shape[1:] != rows.shape[1:]:
+        raise ValueError(
+            f"augment made rows of shape {synthetic.shape[1:]}; the training "
+            f"rows have shape {rows.shape[1:]}."
+        )
+    return np.concatenate([rows, synthetic])
+
+
+def packed_targets(classes, y, sample_weight, t_logits):
+    """Targets for the loss (labeled rows first) and per-row weights."""
+    from ._loss import pack_targets
+
+    n_rows, n_labeled = len(t_logits), len(y)
+    labeled = np.zeros(n_rows, dtype=np.float32)
+    labeled[:n_labeled] = 1.0
+    y_index = np.zeros(n_rows, dtype=np.float32)
+    y_index[:n_labeled] = np.searchsorted(classes, y)
+    weights = np.ones(n_rows, dtype=np.float32)
+    weights[:n_labeled] = sample_weight
+    return pack_targets(y_index, labeled, t_logits), weights
