@@ -61,6 +61,41 @@ def fingerprint_rows(X):
     return np.frombuffer(raw, dtype=_DIGEST)
 
 
+def _keras_fingerprint(model):
+    return (type(model).__name__, joblib.hash(model.get_weights()))
+
+
+def fingerprint_teacher(teacher):
+    """A key that changes whenever a fitted teacher's outputs could change.
+
+    Keras models are keyed by their weights; scikit-learn estimators by their
+    pickled state; ensembles and adapters by their members and options.
+    Returns None for a teacher whose state cannot be hashed; its outputs are
+    then not cached.
+    """
+    try:
+        return _fingerprint(teacher)
+    except Exception:  # noqa: BLE001 - any failure to hash means "do not cache"
+        return None
+
+
+def _fingerprint(teacher):
+    if isinstance(teacher, (list, tuple)):
+        return ("list", tuple(_fingerprint(t) for t in teacher))
+    from ._teachers import EnsembleTeacher, KerasTeacher, is_keras_model
+
+    if isinstance(teacher, EnsembleTeacher):
+        members = tuple(_fingerprint(t) for t in list(teacher.teachers))
+        return ("ensemble", members, joblib.hash(teacher.weights), teacher.combine)
+    if isinstance(teacher, KerasTeacher):
+        model = teacher.model
+        model_key = _keras_fingerprint(model) if is_keras_model(model) else None
+        return ("keras", model_key, joblib.hash(teacher.classes), teacher.output)
+    if is_keras_model(teacher):
+        return ("keras", _keras_fingerprint(teacher), None, "auto")
+    return ("sklearn", joblib.hash(teacher))
+
+
 class _Block:
     """Logits of a set of distinct rows, sorted by the rows' hashes."""
 

@@ -14,12 +14,17 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._keras import import_keras, keras_seed, outputs_probabilities, predict_logits
+from ._keras import (
+    import_keras,
+    keras_seed,
+    outputs_probabilities,
+    predict_logits,
+    seed_from,
+)
 from ._outofcore import BlockReader, is_memmap, map_blocks
 from ._students import build_student, check_student, student_meta
 from ._teacher_outputs import check_memory, teacher_outputs
@@ -27,20 +32,12 @@ from ._teachers import check_teacher, clone_teacher
 from ._trainer import make_optimizer, train_student
 from ._training_set import (
     check_sample_weight,
+    check_streamable,
     check_unlabeled,
     packed_targets,
     training_rows,
 )
 from ._transfer import check_augment
-
-
-def _seed_or_none(random_state):
-    """An integer seed drawn from ``random_state``, or None."""
-    if random_state is None:
-        return None
-    if isinstance(random_state, Integral):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 class _PredictCalls:
@@ -351,15 +348,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, len(X))
         X_unlabeled = check_unlabeled(X_unlabeled, X, streamed)
         if streamed and self.alpha != 1:
-            # Options that need every row in memory at once cannot stream.
-            for name in ("augment", "teacher_cv"):
-                if getattr(self, name) is not None:
-                    raise ValueError(
-                        f"{name}={getattr(self, name)!r} needs the training rows "
-                        "in memory, but X or X_unlabeled is a numpy.memmap, which "
-                        f"fit streams block by block. Set {name}=None, or pass "
-                        "in-memory arrays (np.asarray(X))."
-                    )
+            check_streamable(augment=self.augment, teacher_cv=self.teacher_cv)
         return X, y, sample_weight, X_unlabeled, streamed
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -396,7 +385,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         soft_term = self.alpha != 1
         input_shape = tuple(X.shape[1:])
         keras = import_keras()
-        seed = _seed_or_none(self.random_state)
+        seed = seed_from(self.random_state)
         with keras_seed(seed):
             rows = training_rows(
                 X,

@@ -3,8 +3,10 @@
 import os
 import random
 from contextlib import contextmanager
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from ._keras_hooks import ThreadSeedSource, install_seed_source, set_random_seed
 
@@ -92,6 +94,15 @@ def training_data(x, y, sample_weight, *, batch_size, seed):
     dataset = dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
     # The pipeline shuffles; Keras must not try to.
     return {"x": dataset, "shuffle": False}
+
+
+def seed_from(random_state):
+    """An integer seed drawn from ``random_state``, or None."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 @contextmanager

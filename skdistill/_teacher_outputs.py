@@ -16,11 +16,10 @@ import joblib
 import numpy as np
 from sklearn.utils.validation import check_memory as _sklearn_check_memory
 
-from ._cache import fingerprint_array, get_teacher_cache
+from ._cache import fingerprint_array, fingerprint_teacher, get_teacher_cache
 from ._outofcore import BlockReader, stream_pass
 from ._teachers import (
     check_teacher_kind,
-    fingerprint_teacher,
     fit_teacher,
     is_fitted_teacher,
     resolve_teacher,

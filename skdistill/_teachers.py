@@ -9,7 +9,6 @@ and one row of logits per sample, whatever the teacher's kind.
 import functools
 import sys
 
-import joblib
 import numpy as np
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, clone
@@ -20,7 +19,7 @@ _OUTPUT_KINDS = ("auto", "logits", "probabilities")
 _COMBINE_KINDS = ("probabilities", "logits")
 
 
-def _is_keras_model(obj):
+def is_keras_model(obj):
     # A Keras model can only exist once keras is imported, so this never
     # imports it.
     keras = sys.modules.get("keras")
@@ -160,7 +159,7 @@ def is_fitted_teacher(teacher):
     """Whether ``teacher`` is used as it is (``True``) or fitted inside ``fit``."""
     if isinstance(teacher, (list, tuple)):
         return all(is_fitted_teacher(t) for t in teacher)
-    if _is_keras_model(teacher):
+    if is_keras_model(teacher):
         return True
     if isinstance(teacher, (KerasTeacher, EnsembleTeacher)):
         return teacher.__sklearn_is_fitted__()
@@ -200,7 +199,7 @@ def check_teacher_kind(teacher):
         )
     if isinstance(teacher, (list, tuple, EnsembleTeacher, KerasTeacher)):
         return
-    if _is_keras_model(teacher):
+    if is_keras_model(teacher):
         return
     if not _is_sklearn_classifier(teacher):
         raise TypeError(
@@ -278,7 +277,7 @@ def fit_teacher(teacher, X, y, sample_weight=None):
         if all(f is t for f, t in zip(fitted, members, strict=True)):
             return teacher
         return EnsembleTeacher(fitted, weights=teacher.weights, combine=teacher.combine)
-    if _is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
+    if is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
         return teacher
     if _is_fitted(teacher):
         return teacher
@@ -387,7 +386,7 @@ def _keras_logits(teacher, X):
     if not isinstance(teacher, KerasTeacher):
         teacher = KerasTeacher(teacher)
     _check_choice("KerasTeacher output", teacher.output, _OUTPUT_KINDS)
-    if not _is_keras_model(teacher.model):
+    if not is_keras_model(teacher.model):
         raise TypeError(
             "KerasTeacher model must be a keras.Model; got "
             f"{type(teacher.model).__name__}."
@@ -497,39 +496,6 @@ def teacher_logits(teacher, X):
         teacher = EnsembleTeacher(list(teacher))
     if isinstance(teacher, EnsembleTeacher):
         return _ensemble_logits(teacher, X)
-    if _is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
+    if is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
         return _keras_logits(teacher, X)
     return _sklearn_logits(teacher, X)
-
-
-def _keras_fingerprint(model):
-    return (type(model).__name__, joblib.hash(model.get_weights()))
-
-
-def fingerprint_teacher(teacher):
-    """A key that changes whenever a fitted teacher's outputs could change.
-
-    Keras models are keyed by their weights; scikit-learn estimators by their
-    pickled state; ensembles and adapters by their members and options.
-    Returns None for a teacher whose state cannot be hashed; its outputs are
-    then not cached.
-    """
-    try:
-        return _fingerprint(teacher)
-    except Exception:  # noqa: BLE001 - any failure to hash means "do not cache"
-        return None
-
-
-def _fingerprint(teacher):
-    if isinstance(teacher, (list, tuple)):
-        return ("list", tuple(_fingerprint(t) for t in teacher))
-    if isinstance(teacher, EnsembleTeacher):
-        members = tuple(_fingerprint(t) for t in _as_list(teacher.teachers))
-        return ("ensemble", members, joblib.hash(teacher.weights), teacher.combine)
-    if isinstance(teacher, KerasTeacher):
-        model = teacher.model
-        model_key = _keras_fingerprint(model) if _is_keras_model(model) else None
-        return ("keras", model_key, joblib.hash(teacher.classes), teacher.output)
-    if _is_keras_model(teacher):
-        return ("keras", _keras_fingerprint(teacher), None, "auto")
-    return ("sklearn", joblib.hash(teacher))

@@ -48,6 +48,18 @@ def check_unlabeled(X_unlabeled, X, streamed):
     return X_unlabeled
 
 
+def check_streamable(**options):
+    """Refuse options that need every row in memory when rows are streamed."""
+    for name, value in options.items():
+        if value is not None:
+            raise ValueError(
+                f"{name}={value!r} needs the training rows in memory, but X or "
+                "X_unlabeled is a numpy.memmap, which fit streams block by "
+                f"block. Set {name}=None, or pass in-memory arrays "
+                "(np.asarray(X))."
+            )
+
+
 def training_rows(X, X_unlabeled, *, sources, augment, seed):
     """Every training row: ``X``, then ``X_unlabeled``, then synthetic rows.
 
