@@ -25,7 +25,7 @@ import threading
 import joblib
 import numpy as np
 
-from ._lru import LRUCache
+from ._lru import Bound, LRUCache
 
 DEFAULT_MAX_BYTES = 256 * 2**20
 DEFAULT_MAX_TEACHERS = 8
@@ -150,21 +150,8 @@ class TeacherOutputCache:
         self._lock = threading.Lock()
         self.hits = self.misses = self.rows_reused = self.rows_computed = 0
 
-    @property
-    def max_bytes(self):
-        return self._blocks.max_bytes
-
-    @max_bytes.setter
-    def max_bytes(self, value):
-        self._blocks.max_bytes = value
-
-    @property
-    def max_teachers(self):
-        return self._teachers.max_entries
-
-    @max_teachers.setter
-    def max_teachers(self, value):
-        self._teachers.max_entries = value
+    max_bytes = Bound("_blocks", "max_bytes")
+    max_teachers = Bound("_teachers", "max_entries")
 
     def outputs(self, key, X, compute):
         """The teacher's ``(classes, logits)`` on the rows of ``X``.

@@ -3,8 +3,8 @@
 This module holds the estimator's contract: its parameters and their checks,
 ``clone``, and a ``fit`` that reads as the steps it takes. Each step lives in
 the module of its concept: the teacher's outputs in ``_teacher_outputs``, the
-loss targets in ``_loss``, the student in ``_students`` and its training in
-``_trainer``.
+training rows and their targets in ``_training_set``, the student in
+``_students`` and its training in ``_trainer``.
 """
 
 import functools
@@ -221,6 +221,29 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints = {
+        # Objects of several kinds, checked in _validate_params with messages
+        # that list the kinds accepted.
+        "teacher": "no_validation",
+        "student": "no_validation",
+        "augment": "no_validation",
+        "optimizer": "no_validation",
+        "callbacks": "no_validation",
+        "memory": "no_validation",
+        "teacher_cv": [None, "cv_object"],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "scale_soft_loss": ["boolean"],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "teacher_cache": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": [Interval(Integral, 0, 2, closed="both")],
+    }
+
     def __init__(
         self,
         *,
@@ -261,29 +284,6 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
-
-    _parameter_constraints = {
-        # Objects of several kinds, checked in _validate_params with messages
-        # that list the kinds accepted.
-        "teacher": "no_validation",
-        "student": "no_validation",
-        "augment": "no_validation",
-        "optimizer": "no_validation",
-        "callbacks": "no_validation",
-        "memory": "no_validation",
-        "teacher_cv": [None, "cv_object"],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
-        "scale_soft_loss": ["boolean"],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
-        "teacher_cache": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": [Interval(Integral, 0, 2, closed="both")],
-    }
 
     def __sklearn_clone__(self):
         # Like scikit-learn's clone, except that a fitted teacher (and a Keras

@@ -113,6 +113,25 @@ class LRUCache:
             self.pop(oldest)
 
 
+class Bound:
+    """A cache's bound that lives on one of its :class:`LRUCache` stores.
+
+    ``max_bytes = Bound("_blocks", "max_bytes")`` in a class body reads and
+    writes ``self._blocks.max_bytes``.
+    """
+
+    def __init__(self, store, bound):
+        self.store, self.bound = store, bound
+
+    def __get__(self, owner, owner_type=None):
+        if owner is None:
+            return self
+        return getattr(getattr(owner, self.store), self.bound)
+
+    def __set__(self, owner, value):
+        setattr(getattr(owner, self.store), self.bound, value)
+
+
 def clear_caches():
     """Empty every cache skdistill keeps in this process.
 

@@ -31,7 +31,7 @@ from sklearn.model_selection import train_test_split
 
 from ._keras import outputs_probabilities, training_data
 from ._keras_hooks import flatten_layers
-from ._lru import LRUCache
+from ._lru import Bound, LRUCache
 from ._outofcore import BlockReader, streamed_batches
 
 MAX_TRAINERS = 4
@@ -96,21 +96,8 @@ class TrainerCache:
         self._lock = threading.Lock()
         self.reused = 0
 
-    @property
-    def max_trainers(self):
-        return self._idle.max_entries
-
-    @max_trainers.setter
-    def max_trainers(self, value):
-        self._idle.max_entries = value
-
-    @property
-    def max_bytes(self):
-        return self._idle.max_bytes
-
-    @max_bytes.setter
-    def max_bytes(self, value):
-        self._idle.max_bytes = value
+    max_trainers = Bound("_idle", "max_entries")
+    max_bytes = Bound("_idle", "max_bytes")
 
     def take(self, key):
         """An idle trainer for ``key``, removed from the cache, or None."""

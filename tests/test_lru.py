@@ -49,6 +49,7 @@ def test_a_zero_bound_stores_nothing_and_bounds_can_change():
 
 def test_clear_caches_empties_every_cache(small_data):
     X, y = small_data
+    skdistill.clear_caches()  # what earlier tests left
     clf = DistilledClassifier(
         teacher=LogisticRegression(),  # unfitted: its fit is cached too
         student=MLPStudent(hidden_units=(8,)),
