@@ -5,9 +5,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits, make_classification
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from skdistill import MLPStudent
+from skdistill import MLPStudent, get_teacher_cache
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +42,47 @@ def small_data():
 def tiny_student():
     """A student that trains in a fraction of a second."""
     return MLPStudent(hidden_units=(16,))
+
+
+@pytest.fixture(scope="module")
+def teacher(small_data):
+    """A LogisticRegression fitted on ``small_data``, shared by a module's tests."""
+    X, y = small_data
+    return LogisticRegression().fit(X, y)
+
+
+@pytest.fixture
+def fresh_teacher_cache():
+    """The process-wide teacher-output cache, empty before and after the test."""
+    get_teacher_cache().clear()
+    yield get_teacher_cache()
+    get_teacher_cache().clear()
+
+
+@pytest.fixture
+def make_keras_teacher():
+    """A factory of small trained Keras teachers: ``make(X, y, ...)``."""
+
+    def make(X, y, n_classes=None, *, softmax_output=False, epochs=30, units=32):
+        import keras
+
+        if n_classes is None:
+            n_classes = len(np.unique(y))
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential(
+            [
+                keras.Input((X.shape[1],)),
+                keras.layers.Dense(units, activation="relu"),
+                keras.layers.Dense(
+                    n_classes, activation="softmax" if softmax_output else None
+                ),
+            ]
+        )
+        model.compile(
+            "adam",
+            keras.losses.SparseCategoricalCrossentropy(from_logits=not softmax_output),
+        )
+        model.fit(X, y, epochs=epochs, verbose=0)
+        return model
+
+    return make

@@ -1,5 +1,7 @@
 """The teacher-output cache: reuse where safe, never stale, bounded."""
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -24,11 +26,9 @@ class _CountingTeacher(LogisticRegression):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    get_teacher_cache().clear()
+def _fresh_counts(fresh_teacher_cache):
+    # Every test starts with an empty teacher cache and counts from zero.
     _CountingTeacher.calls.update(predict_proba=0, fit=0)
-    yield
-    get_teacher_cache().clear()
 
 
 def _fit(teacher, X, y, tiny_student, **params):
@@ -158,7 +158,7 @@ def test_overlapping_rows_run_the_teacher_on_new_rows_only():
     X = np.arange(12.0).reshape(6, 2)
     cache.outputs("t", X[:4], compute)
     classes, logits = cache.outputs("t", X[2:], compute)
-    np.testing.assert_array_equal(seen[1], X[4:]), "only the two new rows"
+    np.testing.assert_array_equal(seen[1], X[4:], err_msg="only the two new rows")
     np.testing.assert_array_equal(logits[:, 0], X[2:, 0])
     np.testing.assert_array_equal(logits[:, 1], -X[2:, 0])
     assert (cache.rows_reused, cache.rows_computed) == (2, 6)
@@ -212,24 +212,56 @@ def test_memory_keeps_an_unfitted_teachers_fit(small_data, tiny_student, tmp_pat
     assert _CountingTeacher.calls["fit"] == 1
 
 
+class _LoggingTeacher(LogisticRegression):
+    """A LogisticRegression that logs each of its runs, in whichever process,
+    to the file ``log_``: the process id and the number of rows."""
+
+    def predict_proba(self, X):
+        with open(self.log_, "a") as f:
+            f.write(f"{os.getpid()} {len(X)}\n")
+        return super().predict_proba(X)
+
+
+def _runs(log):
+    return [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
+
+
 def test_memory_is_shared_by_parallel_workers(small_data, tiny_student, tmp_path):
     from sklearn.model_selection import GridSearchCV
 
     X, y = small_data
-    teacher = LogisticRegression().fit(X, y)
-    results = []
-    for n_jobs, memory in ((1, None), (2, tmp_path)):
-        search = GridSearchCV(
+    log = tmp_path / "teacher.log"
+    log.touch()
+    teacher = _LoggingTeacher().fit(X, y)
+    teacher.log_ = str(log)
+
+    def search(n_jobs):
+        return GridSearchCV(
             DistilledClassifier(
-                teacher=teacher, student=tiny_student, memory=memory, **FAST
+                teacher=teacher, student=tiny_student, memory=tmp_path, **FAST
             ),
             {"temperature": [1.0, 4.0]},
             cv=2,
             n_jobs=n_jobs,
         ).fit(X, y)
-        results.append(search.cv_results_["mean_test_score"])
-    np.testing.assert_allclose(results[0], results[1])
-    assert any(tmp_path.rglob("output.pkl")), "the workers wrote to the memory"
+
+    # Two worker processes fit the four candidates and folds: the teacher runs
+    # there on the training halves, and its outputs go to the disk. The refit
+    # on every row runs it here.
+    parallel = search(n_jobs=2)
+    ran = _runs(log)
+    assert [n for pid, n in ran if pid == os.getpid()] == [len(X)]
+    in_workers = {(pid, n) for pid, n in ran if pid != os.getpid()}
+    assert in_workers and {n for _, n in in_workers} == {len(X) // 2}, ran
+    log.write_text("")
+    # This process, its cache in memory emptied, finds every output the
+    # workers and the refit wrote, and never runs the teacher.
+    get_teacher_cache().clear()
+    serial = search(n_jobs=1)
+    assert _runs(log) == [], "the outputs of the workers were read back"
+    np.testing.assert_allclose(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
 
 
 def test_memory_must_be_joblib_memory_like(small_data):

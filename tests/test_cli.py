@@ -4,11 +4,14 @@ import json
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
+from scipy.special import softmax
+from sklearn.metrics import accuracy_score, log_loss
 
 from skdistill._cli import main
-from skdistill._datasets import MNIST_PATH_VARIABLE, load_mnist
+from skdistill._datasets import MNIST_PATH_VARIABLE, load_digits_split, load_mnist
 
 QUICK = [
     "--n-train",
@@ -60,6 +63,12 @@ def test_load_mnist_errors(tmp_path):
 
 
 COMPARE = ["compare", *QUICK, "--epochs", "1", "--latency-repeats", "1"]
+# The models compare saves, by their row in the report.
+SAVED = {
+    "teacher": "teacher.keras",
+    "scratch": "student_scratch.keras",
+    "distilled": "student_distilled.keras",
+}
 
 
 def test_compare_writes_reports(tmp_path, capsys):
@@ -67,9 +76,23 @@ def test_compare_writes_reports(tmp_path, capsys):
     assert main([*COMPARE, "--out", str(out)]) == 0
     report = json.loads((out / "report.json").read_text())
     assert set(report["models"]) == {"teacher", "scratch", "distilled"}
-    for row in report["models"].values():
-        assert 0 <= row["accuracy"] <= 1
-        assert row["parameters"] > 0 and row["size_bytes"] > 0
+    # Each row is what its saved model does on the test split.
+    _, X_test, y_train, y_test = load_digits_split(random_state=0)
+    classes = np.unique(y_train[: report["n_train"]])
+    predictions = {}
+    for name, path in SAVED.items():
+        row = report["models"][name]
+        model = keras.models.load_model(out / path)
+        logits = keras.ops.convert_to_numpy(model(X_test))
+        predictions[name] = classes[np.argmax(logits, axis=1)]
+        proba = softmax(logits.astype(np.float64), axis=1)
+        assert row["accuracy"] == accuracy_score(y_test, predictions[name])
+        assert row["log_loss"] == pytest.approx(
+            log_loss(y_test, proba, labels=classes), rel=1e-5
+        )
+        assert row["agreement"] == np.mean(predictions[name] == predictions["teacher"])
+        assert row["parameters"] == model.count_params()
+        assert row["size_bytes"] == (out / path).stat().st_size
         assert row["latency_ms_per_1000"] > 0
     teacher, student = report["models"]["teacher"], report["models"]["distilled"]
     assert report["summary"]["compression"] == pytest.approx(
@@ -91,7 +114,7 @@ def test_compare_writes_reports(tmp_path, capsys):
     assert reused["models"]["teacher"]["accuracy"] == teacher["accuracy"]
 
 
-def test_report_says_when_the_teacher_is_no_better(tmp_path):
+def test_report_says_when_the_teacher_is_no_better():
     from skdistill._report import compare_summary
 
     row = dict(parameters=10, latency_ms_per_1000=1.0)
@@ -117,10 +140,7 @@ def test_compare_on_an_mnist_file(tmp_path, fake_mnist):
     assert report["settings"]["temperature"] == 10.0, "the notebook's default"
 
 
-def test_sweep_runs_the_teacher_once(tmp_path):
-    from skdistill import get_teacher_cache
-
-    get_teacher_cache().clear()
+def test_sweep_runs_the_teacher_once(tmp_path, fresh_teacher_cache):
     out = tmp_path / "sweep"
     args = ["sweep", *QUICK, "--temperatures", "1", "4", "--alphas", "0.1", "1.0"]
     assert main([*args, "--out", str(out)]) == 0

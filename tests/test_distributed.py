@@ -1,6 +1,7 @@
 """Parallel searches: joblib's processes and a real Dask cluster on loopback."""
 
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -65,10 +66,23 @@ def client():
 def test_dask_search_equals_serial_search(problem, serial, client, scatter):
     X, y, teacher = problem
     shared = ScatteredTeacher(teacher, client) if scatter else teacher
-    with joblib.parallel_config(backend="dask"):
+    with (
+        distributed.get_task_stream(client) as stream,
+        joblib.parallel_config(backend="dask"),
+    ):
         results = _search(shared, X, y).cv_results_
-    # Both workers took part, and every candidate's scores are the serial ones.
-    assert len(client.scheduler_info()["workers"]) == 2
+    # Every fit of the search ran in a task on the cluster, not in this
+    # process, and both workers took part; every candidate's scores are the
+    # serial ones.
+    fits = {}
+    for task in stream.data:
+        calls = re.fullmatch(r"batch_of__fit_and_score_(\d+)_calls-.*", task["key"])
+        if calls:
+            fits[task["worker"]] = fits.get(task["worker"], 0) + int(calls[1])
+    n_fits = len(results["params"]) * 3
+    assert sum(fits.values()) == n_fits, fits
+    workers = set(client.scheduler_info()["workers"])
+    assert len(workers) == 2 and set(fits) == workers, (fits, workers)
     for name in ("split0_test_score", "split1_test_score", "split2_test_score"):
         np.testing.assert_allclose(results[name], serial[name], atol=1e-12)
 

@@ -19,28 +19,6 @@ pytestmark = pytest.mark.backends
 FAST = dict(epochs=4, learning_rate=0.01, random_state=0)
 
 
-@pytest.fixture(scope="module")
-def teacher(small_data):
-    X, y = small_data
-    return LogisticRegression().fit(X, y)
-
-
-def _keras_teacher(X, y):
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input((X.shape[1],)),
-            keras.layers.Dense(16, "relu"),
-            keras.layers.Dense(3),
-        ]
-    )
-    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(X, y, epochs=5, verbose=0)
-    return model
-
-
 def test_clone_shares_a_fitted_teacher_and_copies_the_rest(small_data, teacher):
     X, y = small_data
     student = MLPStudent(hidden_units=(8,))
@@ -55,9 +33,9 @@ def test_clone_shares_a_fitted_teacher_and_copies_the_rest(small_data, teacher):
     assert cloned.temperature == 3.0
 
 
-def test_clone_shares_a_keras_teacher(small_data):
+def test_clone_shares_a_keras_teacher(small_data, make_keras_teacher):
     X, y = small_data
-    model = _keras_teacher(X, y)
+    model = make_keras_teacher(X, y, epochs=5, units=16)
     assert clone(DistilledClassifier(teacher=model)).teacher is model
 
 
@@ -75,7 +53,7 @@ def test_clone_of_fitted_estimator_is_unfitted(small_data, teacher, tiny_student
     assert cloned.teacher is teacher
 
 
-def test_pipeline_with_preprocessing(small_data, teacher, tiny_student):
+def test_pipeline_with_preprocessing(small_data):
     X, y = small_data
     pipe = make_pipeline(
         StandardScaler(), DistilledClassifier(teacher=LogisticRegression(), **FAST)
@@ -134,12 +112,14 @@ def test_pickle_round_trip(small_data, teacher, tiny_student):
     np.testing.assert_array_equal(restored.classes_, clf.classes_)
 
 
-def test_pickle_with_keras_teacher(small_data, tiny_student):
+def test_pickle_with_keras_teacher(small_data, tiny_student, make_keras_teacher):
     import keras
 
     X, y = small_data
     clf = DistilledClassifier(
-        teacher=_keras_teacher(X, y), student=tiny_student, epochs=2
+        teacher=make_keras_teacher(X, y, epochs=5, units=16),
+        student=tiny_student,
+        epochs=2,
     )
     clf.fit(X, y)
     restored = pickle.loads(pickle.dumps(clf))

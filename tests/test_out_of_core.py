@@ -1,12 +1,16 @@
 """Fitting on memory-mapped arrays: streamed in blocks, never copied whole."""
 
+import mmap
+import os
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 
 import skdistill._outofcore as outofcore
-from skdistill import DistilledClassifier, Munge
+from skdistill import DistilledClassifier, MLPStudent, Munge
 from skdistill._outofcore import BlockReader, release_rows, streamed_batches
 
 pytestmark = pytest.mark.backends
@@ -32,13 +36,32 @@ def data(tmp_path):
 
 
 @pytest.fixture
-def teacher(data):
+def data_teacher(data):
     X, y, _ = data
     return LogisticRegression(max_iter=500).fit(X, y)
 
 
+def _resident_bytes(array):
+    """Bytes of ``array``'s data mapped into this process's page tables.
+
+    Read from /proc/self/pagemap (Linux): a page of a memory-mapped file counts
+    while this process maps it (its resident set), whether or not the page
+    cache also holds it; ``release_rows`` unmaps pages, reading maps them.
+    """
+    if not os.path.exists("/proc/self/pagemap"):
+        pytest.skip("resident pages are read from /proc/self/pagemap (Linux only)")
+    page = mmap.PAGESIZE
+    first = array.ctypes.data // page
+    last = -(-(array.ctypes.data + array.nbytes) // page)
+    with open("/proc/self/pagemap", "rb") as f:
+        f.seek(first * 8)
+        entries = np.frombuffer(f.read((last - first) * 8), dtype=np.uint64)
+    # Bit 63 of an entry: the page is present in this process.
+    return int(np.count_nonzero(entries >> np.uint64(63))) * page
+
+
 def test_memmap_fit_streams_blocks(
-    data, teacher, tiny_student, small_blocks, monkeypatch
+    data, data_teacher, tiny_student, small_blocks, monkeypatch
 ):
     X, y, X_map = data
     seen = []
@@ -49,7 +72,7 @@ def test_memmap_fit_streams_blocks(
         return take(self, rows, **kwargs)
 
     monkeypatch.setattr(BlockReader, "take", spy)
-    clf = DistilledClassifier(teacher=teacher, student=tiny_student, **FAST)
+    clf = DistilledClassifier(teacher=data_teacher, student=tiny_student, **FAST)
     clf.fit(X_map, y)
     # 2 KiB blocks of 8 float32 features: 64 rows at most per read.
     assert seen and max(seen) <= 64
@@ -59,36 +82,73 @@ def test_memmap_fit_streams_blocks(
     assert clf.n_features_in_ == 8 and clf.input_shape_ == (8,)
 
 
+def test_memmap_fit_maps_about_a_block_of_the_file_at_a_time(tmp_path, monkeypatch):
+    # 16 MiB of rows in 32 blocks of 512 KiB. Rows read are released block by
+    # block, so at no point does fit hold more than a few blocks of the file;
+    # a copy of the whole memmap, or rows never released, map all of it.
+    block = 2**19
+    monkeypatch.setattr(outofcore, "BLOCK_BYTES", block)
+    monkeypatch.setattr(outofcore, "CHUNK_BYTES", block // 4)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1024, 4096)).astype(np.float32)
+    y = (X[:, :8].sum(axis=1) > 0).astype(int)
+    np.save(tmp_path / "wide.npy", X)
+    X_map = np.load(tmp_path / "wide.npy", mmap_mode="r")
+    resident = []
+    take = BlockReader.take
+
+    def spy(self, rows, **kwargs):
+        out = take(self, rows, **kwargs)
+        resident.append(_resident_bytes(X_map))
+        return out
+
+    monkeypatch.setattr(BlockReader, "take", spy)
+    clf = DistilledClassifier(
+        teacher=GaussianNB().fit(X, y),
+        student=MLPStudent(hidden_units=(4,)),
+        epochs=1,
+        random_state=0,
+    )
+    clf.fit(X_map, y)
+    # The teacher pass and the epoch each read the file's 32 blocks.
+    assert len(resident) >= 2 * X.nbytes // block
+    # The block just read is released; what stays mapped is at most the
+    # partly read page-cache folios (up to 2 MiB each) at the ends of its runs.
+    assert max(resident) <= 2 * block + 2 * 2**21 < X.nbytes / 2, [
+        r // 2**10 for r in resident
+    ]
+
+
 def test_memmap_predictions_equal_in_memory_ones(
-    data, teacher, tiny_student, small_blocks
+    data, data_teacher, tiny_student, small_blocks
 ):
     X, y, X_map = data
-    clf = DistilledClassifier(teacher=teacher, student=tiny_student, **FAST)
+    clf = DistilledClassifier(teacher=data_teacher, student=tiny_student, **FAST)
     clf.fit(X_map, y)
     np.testing.assert_allclose(
         clf.predict_proba(X_map), clf.predict_proba(X), atol=1e-6
     )
     # Streamed and in-memory fits learn equally well (batches differ).
-    in_memory = DistilledClassifier(teacher=teacher, student=tiny_student, **FAST)
+    in_memory = DistilledClassifier(teacher=data_teacher, student=tiny_student, **FAST)
     assert abs(in_memory.fit(X, y).score(X, y) - clf.score(X, y)) < 0.05
 
 
-def test_streamed_feature_statistics(data, teacher, small_blocks):
+def test_streamed_feature_statistics(data, data_teacher, small_blocks):
     X, y, X_map = data
     reader = BlockReader([X_map[:250], X_map[250:]], ["X", "X_unlabeled"])
-    (classes, logits), (mean, std) = outofcore.stream_pass(reader, teacher)
+    (classes, logits), (mean, std) = outofcore.stream_pass(reader, data_teacher)
     np.testing.assert_allclose(mean, X.mean(axis=0), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(std, X.std(axis=0), rtol=1e-4)
-    np.testing.assert_allclose(logits, np.log(teacher.predict_proba(X)), atol=1e-4)
-    np.testing.assert_array_equal(classes, teacher.classes_)
+    np.testing.assert_allclose(logits, np.log(data_teacher.predict_proba(X)), atol=1e-4)
+    np.testing.assert_array_equal(classes, data_teacher.classes_)
 
 
 def test_memmap_unlabeled_rows_and_validation(
-    data, teacher, tiny_student, small_blocks
+    data, data_teacher, tiny_student, small_blocks
 ):
     X, y, X_map = data
     clf = DistilledClassifier(
-        teacher=teacher, student=tiny_student, validation_fraction=0.2, **FAST
+        teacher=data_teacher, student=tiny_student, validation_fraction=0.2, **FAST
     )
     clf.fit(X[:200], y[:200], X_unlabeled=X_map[200:])
     assert len(clf.history_["val_loss"]) == FAST["epochs"]
@@ -113,16 +173,16 @@ def test_other_dtypes_are_converted_block_by_block(
     )
 
 
-def test_nan_in_a_block_is_named(tmp_path, data, teacher, small_blocks):
+def test_nan_in_a_block_is_named(tmp_path, data, data_teacher, small_blocks):
     X, y, _ = data
     X_bad = X.copy()
     X_bad[500, 3] = np.nan
     np.save(tmp_path / "bad.npy", X_bad)
     X_map = np.load(tmp_path / "bad.npy", mmap_mode="r")
     with pytest.raises(ValueError, match="Input X contains NaN"):
-        DistilledClassifier(teacher=teacher, **FAST).fit(X_map, y)
+        DistilledClassifier(teacher=data_teacher, **FAST).fit(X_map, y)
     with pytest.raises(ValueError, match="Input X_unlabeled contains NaN"):
-        DistilledClassifier(teacher=teacher, **FAST).fit(
+        DistilledClassifier(teacher=data_teacher, **FAST).fit(
             X[:100], y[:100], X_unlabeled=X_map
         )
 
@@ -145,10 +205,13 @@ def test_memmap_is_not_modified_and_copy_on_write_is_kept(tmp_path, data):
     # A copy-on-write mapping holds the user's private change: never released.
     release_rows(X_copy_on_write, 0, len(X))
     assert X_copy_on_write[0, 0] == 1234.0
-    # A read-only mapping reads back the same after its pages are released.
-    before = np.array(X_map[:300])
-    release_rows(X_map, 0, 300)
-    np.testing.assert_array_equal(X_map[:300], before)
+    # A read-only mapping reads back the same after its pages are released,
+    # and the released pages leave this process: none of them stay mapped.
+    before = np.array(X_map)
+    assert _resident_bytes(X_map) > 0
+    release_rows(X_map, 0, len(X))
+    assert _resident_bytes(X_map) == 0
+    np.testing.assert_array_equal(X_map, before)
     np.testing.assert_array_equal(np.load(tmp_path / "X.npy"), X)
 
 

@@ -9,12 +9,6 @@ from skdistill import ConvNet, DistilledClassifier, MLPStudent
 FAST = dict(epochs=3, learning_rate=0.01, random_state=0)
 
 
-@pytest.fixture(scope="module")
-def teacher(small_data):
-    X, y = small_data
-    return LogisticRegression().fit(X, y)
-
-
 def test_builder_receives_meta(small_data, teacher):
     import keras
 
@@ -142,7 +136,7 @@ def test_builder_hyperparameters_are_searchable(small_data, teacher):
     assert dense_widths == [7, 3]
 
 
-def test_mlp_student_standardizes_with_training_statistics(small_data, teacher):
+def test_mlp_student_standardizes_with_training_statistics(small_data):
     X, y = small_data
     shifted = X * 100 + 1000
     clf = DistilledClassifier(teacher=LogisticRegression(), student=MLPStudent((16,)))

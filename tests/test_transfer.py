@@ -25,11 +25,7 @@ from skdistill._transfer import out_of_fold_logits
 FAST = dict(epochs=1, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    get_teacher_cache().clear()
-    yield
-    get_teacher_cache().clear()
+pytestmark = pytest.mark.usefixtures("fresh_teacher_cache")
 
 
 # --- X_unlabeled through Pipeline and GridSearchCV ---------------------------
@@ -137,7 +133,7 @@ def test_image_augment_moves_pixels_and_is_seeded():
     assert not np.allclose(new, images[0]), "the square moved or turned"
     np.testing.assert_array_equal(new, augment.generate(images, random_state=0))
     still = ImageAugment(shift=0.0, rotation=0.0).generate(images[..., 0], 0)
-    np.testing.assert_array_equal(still, images[..., 0]), "3-D images kept 3-D"
+    np.testing.assert_array_equal(still, images[..., 0], err_msg="3-D images kept 3-D")
 
 
 def test_image_augment_rejects_tables():
