@@ -9,6 +9,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Document the checkout being built, not whichever skdistill is installed.
 sys.path.insert(0, os.path.abspath(".."))
+# Local helpers for the build, such as the gallery's sort key.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext"))
 
 import skdistill
 
@@ -45,6 +47,9 @@ sphinx_gallery_conf = {
     # Only plot_*.py scripts are gallery pages; other scripts in examples/,
     # such as the README's, stay plain scripts.
     "ignore_pattern": r"^(?!plot_)",
+    # From the most basic example to the most specialised; the list is in
+    # _ext/gallery_order.py.
+    "within_subsection_order": "gallery_order.GalleryOrder",
     # Links each API page to the examples that use the class.
     "doc_module": ("skdistill",),
     "backreferences_dir": "generated/backreferences",
@@ -56,3 +61,6 @@ html_title = f"skdistill {release}"
 html_theme_options = {
     "navigation_with_keys": False,
 }
+# custom.css lets wide example output scroll instead of being clipped.
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]

@@ -121,11 +121,11 @@ print(
 # scores highest, but only by a few rows: four epochs leave it barely ahead.
 # Distillation did **not** help: the distilled student scored below the
 # student trained from scratch (the last line above). A gap of a row or two
-# would be noise; this one was not. When this example was written, the
-# distilled student was 11 to 16 rows behind with each of the seeds 0 to 3
-# for both students, and with one of them the student from scratch even beat
-# the teacher. Training the students for 30 epochs instead of 12 did not
-# close the gap either.
+# would be noise; this one was not. Rerun with each of the seeds 0 to 3 for
+# both students, the distilled student was 11 to 16 rows behind every time,
+# and with one of those seeds the student from scratch even beat the teacher.
+# Training the students for 30 epochs instead of 12 did not close the gap
+# either.
 #
 # A teacher this close to its student has little to teach, and 90% of the
 # distilled student's loss goes to imitating it, mistakes included. What the

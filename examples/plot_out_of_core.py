@@ -67,8 +67,11 @@ print(np.allclose(student.predict_proba(X_map[:1000]), student.predict_proba(row
 
 # %%
 # Options that need every row in memory at once, ``augment`` and
-# ``teacher_cv``, are refused with a memory map, with the fix in the message.
+# ``teacher_cv``, are refused with a memory map, with the fix in the message
+# (wrapped here to the page's width).
+import textwrap
+
 try:
     DistilledClassifier(teacher=teacher, augment="munge").fit(X_map, y)
 except ValueError as exc:
-    print(exc)
+    print(textwrap.fill(str(exc), width=79, break_on_hyphens=False))
