@@ -1,4 +1,4 @@
-"""skdistill: knowledge distillation for scikit-learn, with Keras students.
+"""skdistill: knowledge distillation for scikit-learn.
 
 The estimator and builders import Keras only when they build or train a model,
 so ``import skdistill`` stays fast.
@@ -9,6 +9,7 @@ from ._classification import DistilledClassifier
 from ._datasets import load_mnist
 from ._distributed import ScatteredTeacher
 from ._lru import clear_caches
+from ._precomputed import PrecomputedTeacher
 from ._presets import model_presets
 from ._students import ConvNet, MLPStudent, StudentBuilder
 from ._teachers import EnsembleTeacher, KerasTeacher
@@ -24,6 +25,7 @@ __all__ = [
     "KerasTeacher",
     "MLPStudent",
     "Munge",
+    "PrecomputedTeacher",
     "ScatteredTeacher",
     "StudentBuilder",
     "TeacherOutputCache",

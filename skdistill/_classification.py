@@ -7,54 +7,43 @@ training rows and their targets in ``_training_set``, the student in
 ``_students`` and its training in ``_trainer``.
 """
 
-import functools
+import contextlib
 import sys
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._keras import (
-    import_keras,
-    keras_seed,
-    outputs_probabilities,
-    predict_logits,
-    seed_from,
-)
+from ._keras import ForwardPass, import_keras, keras_seed, seed_from
 from ._outofcore import BlockReader, is_memmap, map_blocks
+from ._sklearn_students import fit_sklearn_student, is_sklearn_student, student_outputs
 from ._students import build_student, check_student, student_meta
 from ._teacher_outputs import check_memory, teacher_outputs
 from ._teachers import check_teacher, clone_teacher
-from ._trainer import make_optimizer, train_student
+from ._trainer import TRAINING_SETTINGS, make_optimizer, train_student
 from ._training_set import (
     check_sample_weight,
     check_streamable,
     check_unlabeled,
     packed_targets,
+    row_weights,
     training_rows,
 )
 from ._transfer import check_augment
 
 
-class _PredictCalls:
-    """How many times an estimator has predicted since ``fit`` (a mutable box).
-
-    The first prediction runs eagerly: one-off calls (scoring in a search) pay
-    no tracing. Later ones reuse a traced forward pass, several times faster
-    per call when a model is served. The count lives on the estimator, never
-    on the student model the user saves.
-    """
-
-    def __init__(self):
-        self.n = 0
-
-
 class DistilledClassifier(ClassifierMixin, BaseEstimator):
-    r"""A small Keras classifier trained to imitate a teacher (knowledge distillation).
+    r"""A small classifier trained to imitate a teacher (knowledge distillation).
 
     The student is trained on a weighted sum of the cross-entropy with the true
     labels and the divergence from the teacher's temperature-softened
@@ -68,7 +57,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
 
     with ``z_s`` and ``z_t`` the student's and teacher's logits. ``alpha=1`` is
     the student trained from scratch; ``alpha=0`` is pure distillation. See the
-    user guide for the conventions.
+    user guide for the conventions. A Keras student is trained on this loss; a
+    scikit-learn student learns the same targets, ``alpha`` times the labels
+    plus ``1 - alpha`` times the softened teacher, through its own ``fit``.
 
     The teacher's outputs are computed once per ``fit``, not on every batch.
 
@@ -86,12 +77,20 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         A fitted teacher wrapped in :class:`ScatteredTeacher` is sent once to
         a Dask cluster, and a search there passes only its name with each
         task (see "Scaling out").
-    student : callable, keras.Model or None, default=None
-        Builds the student: a callable returning an uncompiled ``keras.Model``
-        with one output per class, given ``meta`` when its signature asks (see
+    student : estimator, callable, keras.Model or None, default=None
+        The student, fresh at each ``fit``. An unfitted scikit-learn
+        estimator is cloned and fitted on the soft targets: a classifier
+        whose ``fit`` takes ``sample_weight`` by soft-label expansion, a
+        regressor by matching the teacher's logits (see the user guide on
+        students); its hyperparameters are searchable as
+        ``student__max_depth`` and so on. Otherwise a Keras student: a
+        callable returning an uncompiled ``keras.Model`` with one output per
+        class, given ``meta`` when its signature asks (see
         :class:`StudentBuilder`); a ``keras.Model`` used as a template (its
         architecture is cloned with fresh weights); or ``None`` for
-        ``MLPStudent()``. Each ``fit`` builds a fresh student.
+        ``MLPStudent()``. The training settings below (``epochs`` to
+        ``inference_batch_size``, ``scale_soft_loss``) apply to Keras
+        students only.
     temperature : float, default=4.0
         Softening temperature ``T`` (> 0) applied to teacher and student logits
         in the soft term.
@@ -171,13 +170,16 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     teacher_ : object or None
         The fitted teacher: ``teacher`` itself if it was fitted, else the clone
         fitted in ``fit``; ``None`` when trained from scratch without one.
+    student_ : estimator or keras.Model
+        The fitted student, of either kind.
     student_model_ : keras.Model
-        The trained student, uncompiled, ready to save or serve.
+        The trained Keras student, uncompiled, ready to save or serve (the
+        same object as ``student_``); absent for a scikit-learn student.
     history_ : dict of str to list of float
         Per-epoch ``loss`` (total), ``hard_loss``, ``soft_loss`` and
         ``accuracy`` on the training rows, and ``val_``-prefixed versions when
         ``validation_fraction > 0``. Without a teacher (``alpha=1``,
-        ``teacher=None``) there is no ``soft_loss``.
+        ``teacher=None``) there is no ``soft_loss``. Keras students only.
 
     See Also
     --------
@@ -195,11 +197,6 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     are checked too: non-finite values, probability rows that do not sum to 1
     or a wrong number of columns raise a ``ValueError`` naming the teacher (or
     the ensemble member) and how many rows are affected.
-
-    With metadata routing enabled (``sklearn.set_config(
-    enable_metadata_routing=True)``), request ``sample_weight`` and
-    ``X_unlabeled`` with ``set_fit_request``; the requests survive ``clone``,
-    so ``GridSearchCV`` and ``cross_validate`` route them to every fit.
 
     References
     ----------
@@ -323,6 +320,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 "callbacks must be None or a list of keras.callbacks.Callback; got "
                 f"{type(self.callbacks).__name__}."
             )
+        if is_sklearn_student(self.student):
+            # The Keras training settings do not apply; Keras is not loaded.
+            return
         keras = import_keras()
         for callback in self.callbacks or ():
             if not isinstance(callback, keras.callbacks.Callback):
@@ -347,8 +347,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         sample_weight = check_sample_weight(sample_weight, len(X))
         X_unlabeled = check_unlabeled(X_unlabeled, X, streamed)
-        if streamed and self.alpha != 1:
-            check_streamable(augment=self.augment, teacher_cv=self.teacher_cv)
+        if streamed:
+            check_streamable(self)
         return X, y, sample_weight, X_unlabeled, streamed
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -384,9 +384,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         # the soft term.
         soft_term = self.alpha != 1
         input_shape = tuple(X.shape[1:])
-        keras = import_keras()
         seed = seed_from(self.random_state)
-        with keras_seed(seed):
+        keras_student = not is_sklearn_student(self.student)
+        with keras_seed(seed) if keras_student else contextlib.nullcontext():
             rows = training_rows(
                 X,
                 X_unlabeled if soft_term else None,
@@ -405,52 +405,83 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 memory=self.memory,
                 verbose=self.verbose,
             )
-            targets, weights = packed_targets(
-                taught.classes, y, sample_weight, taught.logits
-            )
-            taught = taught._replace(logits=None)  # targets hold a copy
-            meta = student_meta(
-                rows,
-                taught.classes,
-                input_shape=input_shape,
-                n_features_in=self.n_features_in_,
-                feature_stats=taught.feature_stats,
-            )
-            student = build_student(self.student, meta)
-            history = train_student(
-                keras,
-                student,
-                rows,
-                targets,
-                weights,
-                n_labeled=len(X),
-                input_shape=input_shape,
-                soft=taught.teacher is not None,
-                temperature=self.temperature,
-                alpha=self.alpha,
-                scale_soft_loss=self.scale_soft_loss,
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                optimizer=self.optimizer,
-                learning_rate=self.learning_rate,
-                validation_fraction=self.validation_fraction,
-                callbacks=self.callbacks,
-                verbose=self.verbose,
-                seed=seed,
-            )
+            if keras_student:
+                targets, weights = packed_targets(
+                    taught.classes, y, sample_weight, taught.logits
+                )
+                taught = taught._replace(logits=None)  # targets hold a copy
+                student, history = self._fit_keras_student(
+                    rows,
+                    targets,
+                    weights,
+                    taught,
+                    n_labeled=len(X),
+                    input_shape=input_shape,
+                    seed=seed,
+                )
+            else:
+                student = fit_sklearn_student(
+                    self.student,
+                    rows,
+                    taught.logits,
+                    np.searchsorted(taught.classes, y),
+                    row_weights(sample_weight, len(rows)),
+                    taught.classes,
+                    alpha=self.alpha,
+                    temperature=self.temperature,
+                    seed=seed,
+                )
         self.teacher_ = taught.teacher
         self.classes_ = taught.classes
         self.input_shape_ = input_shape
-        self.student_model_ = student
-        self.history_ = {
-            name: [float(v) for v in values] for name, values in history.history.items()
-        }
-        self._predict_calls = _PredictCalls()
+        self.student_ = student
+        if keras_student:
+            self.student_model_ = student
+            self.history_ = {
+                name: [float(v) for v in values]
+                for name, values in history.history.items()
+            }
+            self._forward = ForwardPass()
         return self
 
-    def _student_logits(self, X):
+    def _fit_keras_student(
+        self, rows, targets, weights, taught, *, n_labeled, input_shape, seed
+    ):
+        """Build a fresh Keras student and train it; return it and its History."""
+        meta = student_meta(
+            rows,
+            taught.classes,
+            input_shape=input_shape,
+            n_features_in=self.n_features_in_,
+            feature_stats=taught.feature_stats,
+        )
+        student = build_student(self.student, meta)
+        settings = {name: getattr(self, name) for name in TRAINING_SETTINGS}
+        history = train_student(
+            import_keras(),
+            student,
+            rows,
+            targets,
+            weights,
+            n_labeled=n_labeled,
+            input_shape=input_shape,
+            soft=taught.teacher is not None,
+            seed=seed,
+            **settings,
+        )
+        return student, history
+
+    def _student_outputs(self, X, *, labels=False):
+        """The student's outputs on ``X``, and their kind.
+
+        The kind is ``"logits"`` (Keras students, scikit-learn regressors),
+        ``"probabilities"`` (scikit-learn classifiers) or, when ``labels`` is
+        asked for, ``"labels"`` from a scikit-learn classifier's ``predict``.
+        """
         check_is_fitted(self)
-        source, streamed = X, is_memmap(X)
+        keras_student = hasattr(self, "student_model_")
+        # A Keras student reads a memory-mapped X a block at a time.
+        source, streamed = X, is_memmap(X) and keras_student
         X = validate_data(
             self,
             X,
@@ -465,22 +496,18 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} was fitted on samples of shape "
                 f"{self.input_shape_}."
             )
-        model = self.student_model_
-        calls = getattr(self, "_predict_calls", None) or _PredictCalls()
-        calls.n += 1
-        keras = sys.modules.get("keras") or import_keras()
-        compiled = calls.n > 1 and keras.backend.backend() == "tensorflow"
-        logits = functools.partial(
-            predict_logits,
-            model,
-            batch_size=int(self.inference_batch_size),
-            probabilities=outputs_probabilities(model),
-            compiled=compiled,
-        )
-        if not streamed:
-            return logits(X)
-        # A memory-mapped X is read, checked and predicted a block at a time.
-        return map_blocks(BlockReader([source], ["X"]), logits)
+        if keras_student:
+            forward = getattr(self, "_forward", None) or ForwardPass()
+            logits = forward(self.student_model_, int(self.inference_batch_size))
+            if streamed:
+                return map_blocks(BlockReader([source], ["X"]), logits), "logits"
+            return logits(X), "logits"
+        student = self.student_
+        if not is_classifier(student):
+            return student_outputs(student, X, self.classes_), "logits"
+        if labels:
+            return student.predict(X.reshape(len(X), -1)), "labels"
+        return student_outputs(student, X, self.classes_), "probabilities"
 
     def predict_proba(self, X):
         """Class probabilities from the student.
@@ -495,13 +522,17 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return softmax(self._student_logits(X).astype(np.float64), axis=1)
+        outputs, kind = self._student_outputs(X)
+        if kind == "probabilities":
+            return outputs
+        return softmax(outputs.astype(np.float64), axis=1)
 
     def predict_log_proba(self, X):
         """Log of the class probabilities from the student.
 
-        Computed from the student's logits with a log-softmax, which stays
-        finite where ``np.log(predict_proba(X))`` would underflow to ``-inf``.
+        From logits (Keras students, regressors) it is a log-softmax, which
+        stays finite where ``np.log(predict_proba(X))`` would underflow to
+        ``-inf``.
 
         Parameters
         ----------
@@ -513,7 +544,11 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        return log_softmax(self._student_logits(X).astype(np.float64), axis=1)
+        outputs, kind = self._student_outputs(X)
+        if kind == "probabilities":
+            with np.errstate(divide="ignore"):
+                return np.log(outputs)
+        return log_softmax(outputs.astype(np.float64), axis=1)
 
     def predict(self, X):
         """Predict a class for each sample with the student.
@@ -528,8 +563,10 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        logits = self._student_logits(X)
-        return self.classes_[np.argmax(logits, axis=1)]
+        outputs, kind = self._student_outputs(X, labels=True)
+        if kind == "labels":
+            return outputs
+        return self.classes_[np.argmax(outputs, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

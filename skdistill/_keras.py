@@ -1,5 +1,6 @@
 """Lazy access to Keras, so that ``import skdistill`` stays fast, and seeding it."""
 
+import functools
 import os
 import random
 from contextlib import contextmanager
@@ -64,6 +65,32 @@ def predict_logits(model, X, *, batch_size, probabilities, compiled=False):
     if probabilities:
         out = np.log(np.clip(out, 1e-12, None))
     return out
+
+
+class ForwardPass:
+    """A Keras student's forward pass for ``predict``, with a count of calls.
+
+    The first prediction after ``fit`` runs eagerly: one-off calls (scoring
+    in a search) pay no tracing. Later ones, on TensorFlow, reuse a traced
+    forward pass (``predict_on_batch``), several times faster per call when
+    a model is served. The estimator holds one per fit, so nothing is stored
+    on the student model itself.
+    """
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, model, batch_size):
+        """A function of ``X`` that returns ``model``'s logits on it."""
+        self.calls += 1
+        keras = import_keras()
+        return functools.partial(
+            predict_logits,
+            model,
+            batch_size=batch_size,
+            probabilities=outputs_probabilities(model),
+            compiled=self.calls > 1 and keras.backend.backend() == "tensorflow",
+        )
 
 
 def training_data(x, y, sample_weight, *, batch_size, seed):

@@ -211,14 +211,19 @@ def check_student(student):
     Raises
     ------
     TypeError
-        For anything but None, a callable (a builder) or a ``keras.Model``.
+        For anything but None, a scikit-learn estimator that can learn soft
+        targets, a callable (a builder) or a ``keras.Model``.
     """
+    from ._sklearn_students import check_sklearn_student, is_sklearn_student
+
+    if is_sklearn_student(student):
+        check_sklearn_student(student)
     # A keras.Model is callable too.
-    if student is not None and not callable(student):
+    elif student is not None and not callable(student):
         raise TypeError(
-            "student must be None, a callable that returns a keras.Model (a "
-            "builder), or a keras.Model to use as a template; got "
-            f"{type(student).__name__}."
+            "student must be None, an unfitted scikit-learn classifier or "
+            "regressor, a callable that returns a keras.Model (a builder), or a "
+            f"keras.Model to use as a template; got {type(student).__name__}."
         )
 
 

@@ -15,6 +15,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from ._precomputed import PrecomputedTeacher
+
 _OUTPUT_KINDS = ("auto", "logits", "probabilities")
 _COMBINE_KINDS = ("probabilities", "logits")
 
@@ -197,15 +199,14 @@ def check_teacher_kind(teacher):
             "to fit inside fit, e.g. "
             "DistilledClassifier(teacher=HistGradientBoostingClassifier())."
         )
-    if isinstance(teacher, (list, tuple, EnsembleTeacher, KerasTeacher)):
-        return
-    if is_keras_model(teacher):
+    kinds = (list, tuple, EnsembleTeacher, KerasTeacher, PrecomputedTeacher)
+    if isinstance(teacher, kinds) or is_keras_model(teacher):
         return
     if not _is_sklearn_classifier(teacher):
         raise TypeError(
             "teacher must be a scikit-learn classifier, a keras.Model, a "
-            "KerasTeacher, an EnsembleTeacher or a list of these; got "
-            f"{type(teacher).__name__}."
+            "KerasTeacher, an EnsembleTeacher, a PrecomputedTeacher or a list "
+            f"of these; got {type(teacher).__name__}."
         )
     if not (hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")):
         raise TypeError(
@@ -277,7 +278,9 @@ def fit_teacher(teacher, X, y, sample_weight=None):
         if all(f is t for f, t in zip(fitted, members, strict=True)):
             return teacher
         return EnsembleTeacher(fitted, weights=teacher.weights, combine=teacher.combine)
-    if is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
+    if is_keras_model(teacher) or isinstance(
+        teacher, (KerasTeacher, PrecomputedTeacher)
+    ):
         return teacher
     if _is_fitted(teacher):
         return teacher
@@ -498,4 +501,20 @@ def teacher_logits(teacher, X):
         return _ensemble_logits(teacher, X)
     if is_keras_model(teacher) or isinstance(teacher, KerasTeacher):
         return _keras_logits(teacher, X)
+    if isinstance(teacher, PrecomputedTeacher):
+        return _precomputed_logits(teacher, X)
     return _sklearn_logits(teacher, X)
+
+
+def _precomputed_logits(teacher, X):
+    classes, out = teacher.lookup(X)
+    probabilities = teacher.reads_probabilities(out)
+    check_teacher_outputs(
+        teacher,
+        "outputs",
+        out,
+        n_rows=len(X),
+        n_classes=len(classes),
+        probabilities=probabilities,
+    )
+    return classes, _probabilities_to_logits(out) if probabilities else out

@@ -39,6 +39,19 @@ MAX_BYTES = 256 * 2**20
 # Training steps per call into the backend: per-step Python overhead otherwise
 # dominates for small students. Keras's PyTorch trainer takes one only.
 STEPS_PER_EXECUTION = 16
+#: The estimator's parameters that train_student takes by the same names.
+TRAINING_SETTINGS = (
+    "temperature",
+    "alpha",
+    "scale_soft_loss",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "validation_fraction",
+    "callbacks",
+    "verbose",
+)
 
 
 class Trainer:

@@ -48,9 +48,21 @@ def check_unlabeled(X_unlabeled, X, streamed):
     return X_unlabeled
 
 
-def check_streamable(**options):
-    """Refuse options that need every row in memory when rows are streamed."""
-    for name, value in options.items():
+def check_streamable(estimator):
+    """Refuse what needs every row in memory when ``X`` is a memory map."""
+    from ._sklearn_students import is_sklearn_student
+
+    if is_sklearn_student(estimator.student):
+        raise ValueError(
+            f"student {type(estimator.student).__name__} is a scikit-learn "
+            "estimator, which fits on rows in memory, but X or X_unlabeled is "
+            "a numpy.memmap. Pass in-memory arrays (np.asarray(X)), or use a "
+            "Keras student, which fit streams block by block."
+        )
+    if estimator.alpha == 1:
+        return  # neither option is used without the soft term
+    for name in ("augment", "teacher_cv"):
+        value = getattr(estimator, name)
         if value is not None:
             raise ValueError(
                 f"{name}={value!r} needs the training rows in memory, but X or "
@@ -99,8 +111,15 @@ def training_rows(X, X_unlabeled, *, sources, augment, seed):
     return np.concatenate([rows, synthetic])
 
 
+def row_weights(sample_weight, n_rows):
+    """Per-row weights: ``sample_weight`` on the labeled rows, then 1."""
+    weights = np.ones(n_rows, dtype=np.float32)
+    weights[: len(sample_weight)] = sample_weight
+    return weights
+
+
 def packed_targets(classes, y, sample_weight, t_logits):
-    """Targets for the loss (labeled rows first) and per-row weights."""
+    """Targets for the Keras loss (labeled rows first) and per-row weights."""
     from ._loss import pack_targets
 
     n_rows, n_labeled = len(t_logits), len(y)
@@ -108,6 +127,5 @@ def packed_targets(classes, y, sample_weight, t_logits):
     labeled[:n_labeled] = 1.0
     y_index = np.zeros(n_rows, dtype=np.float32)
     y_index[:n_labeled] = np.searchsorted(classes, y)
-    weights = np.ones(n_rows, dtype=np.float32)
-    weights[:n_labeled] = sample_weight
+    weights = row_weights(sample_weight, n_rows)
     return pack_targets(y_index, labeled, t_logits), weights

@@ -68,9 +68,9 @@ def test_predicting_leaves_the_student_model_as_it_was(small_data, fitted):
 
 def test_the_prediction_count_is_the_estimators_own(small_data, fitted):
     X, _ = small_data
-    calls = fitted._predict_calls.n
+    calls = fitted._forward.calls
     fitted.predict(X)
-    assert fitted._predict_calls.n == calls + 1
+    assert fitted._forward.calls == calls + 1
     # Estimators sharing nothing count separately.
     other = clone(fitted).fit(X, fitted.predict(X))
-    assert other._predict_calls.n == 0
+    assert other._forward.calls == 0

@@ -58,7 +58,9 @@ def test_builder_must_return_a_keras_model(small_data, teacher):
 
 def test_student_of_wrong_kind(small_data, teacher):
     X, y = small_data
-    with pytest.raises(TypeError, match="student must be None, a callable"):
+    with pytest.raises(
+        TypeError, match="student must be None, an unfitted scikit-learn"
+    ):
         DistilledClassifier(teacher=teacher, student=42).fit(X, y)
 
 

@@ -35,7 +35,7 @@ def counting():
 
 
 INVALID = {
-    "student": (3, "student must be None, a callable"),
+    "student": (3, "student must be None, an unfitted scikit-learn"),
     "temperature": (0.0, "'temperature' parameter of DistilledClassifier"),
     "alpha": (1.5, "'alpha' parameter of DistilledClassifier"),
     "scale_soft_loss": ("yes", "'scale_soft_loss' parameter"),
@@ -159,4 +159,6 @@ def test_valid_parameters_of_every_kind_pass(small_data, tmp_path):
         memory=tmp_path,
         random_state=np.random.RandomState(0),
     )
-    assert clf.fit(X, y).score(X, y) > 0.5
+    # Accepted: the fit runs through and predicts the labels.
+    assert clf.fit(X, y) is clf
+    assert set(clf.predict(X)) <= set(y) and len(clf.history_["loss"]) == 1
