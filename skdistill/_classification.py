@@ -334,8 +334,11 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_fit_data(self, X, y, sample_weight, X_unlabeled):
         """Checked ``X``, ``y``, weights and transfer rows, and whether to stream."""
-        # A memory-mapped X is streamed block by block, never copied whole.
-        streamed = is_memmap(X) or is_memmap(X_unlabeled)
+        # A memory-mapped X is streamed block by block to a Keras student,
+        # never copied whole; a scikit-learn student fits on rows in memory.
+        streamed = (is_memmap(X) or is_memmap(X_unlabeled)) and not (
+            is_sklearn_student(self.student)
+        )
         X, y = validate_data(
             self,
             X,

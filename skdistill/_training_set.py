@@ -49,16 +49,7 @@ def check_unlabeled(X_unlabeled, X, streamed):
 
 
 def check_streamable(estimator):
-    """Refuse what needs every row in memory when ``X`` is a memory map."""
-    from ._sklearn_students import is_sklearn_student
-
-    if is_sklearn_student(estimator.student):
-        raise ValueError(
-            f"student {type(estimator.student).__name__} is a scikit-learn "
-            "estimator, which fits on rows in memory, but X or X_unlabeled is "
-            "a numpy.memmap. Pass in-memory arrays (np.asarray(X)), or use a "
-            "Keras student, which fit streams block by block."
-        )
+    """Refuse options that need every row in memory when ``X`` is streamed."""
     if estimator.alpha == 1:
         return  # neither option is used without the soft term
     for name in ("augment", "teacher_cv"):

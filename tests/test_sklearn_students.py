@@ -309,14 +309,14 @@ def test_memory_keeps_outputs_on_disk(few_labels, tmp_path, fresh_teacher_cache)
     assert any(tmp_path.rglob("output.pkl"))
 
 
-def test_memmap_rows_are_refused(few_labels, tmp_path):
+def test_memmap_rows_are_read_into_memory(few_labels, tmp_path):
+    # A scikit-learn student fits on rows in memory: no block streaming.
     X, y = few_labels["labeled"]
     path = tmp_path / "X.npy"
     np.save(path, X.astype(np.float32))
-    with pytest.raises(ValueError, match="scikit-learn estimator, which fits on rows"):
-        DistilledClassifier(teacher=few_labels["teacher"], student=_tree()).fit(
-            np.load(path, mmap_mode="r"), y
-        )
+    clf = DistilledClassifier(teacher=few_labels["teacher"], student=_tree())
+    mapped = clf.fit(np.load(path, mmap_mode="r"), y).predict_proba(X)
+    np.testing.assert_array_equal(mapped, clone(clf).fit(X, y).predict_proba(X))
 
 
 def test_sklearn_teacher_and_student_import_neither_keras_nor_tensorflow():
