@@ -16,6 +16,7 @@ GALLERY_ORDER = [
     "plot_grid_search.py",
     "plot_transfer_sets.py",
     "plot_compress_forest.py",
+    "plot_forest_to_tree.py",
     "plot_benchmark_classifiers.py",
     "plot_metadata_routing.py",
     "plot_out_of_core.py",
