@@ -149,10 +149,15 @@ def fit_sklearn_student(
         target -= target.mean(axis=1, keepdims=True)
         if not get_tags(student).target_tags.multi_output:
             student = MultiOutputRegressor(student)
-        fit_params = {}
         if has_fit_parameter(student, "sample_weight"):
-            fit_params["sample_weight"] = weights
-        return student.fit(X, target, **fit_params)
+            return student.fit(X, target, sample_weight=weights)
+        if not np.all(weights == 1):
+            raise ValueError(
+                f"student {type(student).__name__}'s fit takes no sample_weight, "
+                "but sample_weight was given: the rows' weights would be "
+                "ignored. Use a regressor that takes sample_weight, or none."
+            )
+        return student.fit(X, target)
     expanded, labels, expanded_weights = expand_soft_labels(q, weights)
     return student.fit(X[expanded], classes[labels], sample_weight=expanded_weights)
 

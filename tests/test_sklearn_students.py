@@ -351,3 +351,14 @@ def test_sklearn_teacher_and_student_import_neither_keras_nor_tensorflow():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_weights_a_regressor_cannot_take_are_refused(few_labels):
+    X, y = few_labels["labeled"]
+    clf = DistilledClassifier(
+        teacher=few_labels["teacher"], student=KNeighborsRegressor(n_neighbors=1)
+    )
+    with pytest.raises(ValueError, match="takes no sample_weight, but"):
+        clf.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
+    # Uniform weights change nothing and are accepted.
+    clf.fit(X, y, sample_weight=np.ones(len(y)))
