@@ -30,7 +30,7 @@ from ._sklearn_students import fit_sklearn_student, is_sklearn_student, student_
 from ._students import build_student, check_student, student_meta
 from ._teacher_outputs import check_memory, teacher_outputs
 from ._teachers import check_teacher, clone_teacher
-from ._trainer import TRAINING_SETTINGS, make_optimizer, train_student
+from ._trainer import TRAINING_SETTINGS, check_training_settings, train_student
 from ._training_set import (
     check_sample_weight,
     check_streamable,
@@ -315,22 +315,11 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         check_student(self.student)
         check_augment(self.augment)
         check_memory(self.memory)
-        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
-            raise TypeError(
-                "callbacks must be None or a list of keras.callbacks.Callback; got "
-                f"{type(self.callbacks).__name__}."
-            )
-        if is_sklearn_student(self.student):
-            # The Keras training settings do not apply; Keras is not loaded.
-            return
-        keras = import_keras()
-        for callback in self.callbacks or ():
-            if not isinstance(callback, keras.callbacks.Callback):
-                raise TypeError(
-                    "callbacks must be None or a list of keras.callbacks.Callback; "
-                    f"got a {type(callback).__name__} in the list."
-                )
-        make_optimizer(keras, self.optimizer, self.learning_rate)
+        # Keras is loaded to check a Keras student's training settings only.
+        keras_student = not is_sklearn_student(self.student)
+        check_training_settings(
+            self.callbacks, self.optimizer, self.learning_rate, keras=keras_student
+        )
 
     def _validate_fit_data(self, X, y, sample_weight, X_unlabeled):
         """Checked ``X``, ``y``, weights and transfer rows, and whether to stream."""

@@ -19,20 +19,17 @@ settings as constants, and PyTorch traces nothing.
 """
 
 import copy
-import functools
 import itertools
 import json
-import sys
 import threading
 
 import joblib
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from ._keras import outputs_probabilities, training_data
+from ._keras import outputs_probabilities
 from ._keras_hooks import flatten_layers
 from ._lru import Bound, LRUCache
-from ._outofcore import BlockReader, streamed_batches
+from ._training_set import fit_arguments
 
 MAX_TRAINERS = 4
 MAX_BYTES = 256 * 2**20
@@ -189,6 +186,36 @@ def structure_key(keras, student, **settings):
     )
 
 
+def check_training_settings(callbacks, optimizer, learning_rate, *, keras=True):
+    """Check ``callbacks`` and ``optimizer``; with ``keras=False``, load no Keras.
+
+    Raises
+    ------
+    TypeError
+        For callbacks that are not a list of ``keras.callbacks.Callback``, or an
+        optimizer that is neither a name nor an optimizer.
+    ValueError
+        For an optimizer name Keras does not know.
+    """
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(
+            "callbacks must be None or a list of keras.callbacks.Callback; got "
+            f"{type(callbacks).__name__}."
+        )
+    if not keras:
+        return
+    from ._keras import import_keras
+
+    keras = import_keras()
+    for callback in callbacks or ():
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(
+                "callbacks must be None or a list of keras.callbacks.Callback; "
+                f"got a {type(callback).__name__} in the list."
+            )
+    make_optimizer(keras, optimizer, learning_rate)
+
+
 def make_optimizer(keras, optimizer, learning_rate):
     """A new optimizer from a name or an instance's config, at ``learning_rate``.
 
@@ -288,7 +315,7 @@ callbacks, verbose
     tracing the training step again.
     """
     batch_size = int(batch_size)
-    data, validation_data, n_fit_rows = _training_data(
+    data, validation_data, n_fit_rows = fit_arguments(
         rows,
         targets,
         weights,
@@ -385,110 +412,6 @@ def _new_trainer(
         steps_per_execution=steps_per_execution,
     )
     return Trainer(train_model, student, loss, metrics)
-
-
-def _training_data(
-    rows, targets, weights, *, n_labeled, batch_size, validation_fraction, seed
-):
-    """Keras ``fit`` arguments for the training rows, the validation data and
-    the number of training rows.
-
-    In-memory rows become a shuffled ``tf.data`` pipeline (or arrays, off
-    TensorFlow); a :class:`BlockReader` becomes a ``PyDataset`` that reads
-    a block at a time. Under a Keras distribution that splits each batch
-    across devices, the row counts are trimmed to a multiple of the number
-    of devices (see :func:`_trim_to_shards`).
-    """
-    split = _validation_split(targets, n_labeled, validation_fraction, seed)
-    if split is None:
-        fit_rows, val_idx = np.arange(len(targets)), None
-    else:
-        train_idx, val_idx = split
-        fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(targets))])
-    shards = _batch_shards(batch_size)
-    if shards > 1:
-        fit_rows = _trim_to_shards(fit_rows, shards, seed)
-        if val_idx is not None:
-            val_idx = _trim_to_shards(val_idx, shards, seed)
-    n_fit_rows = len(fit_rows)
-
-    if isinstance(rows, BlockReader):
-        batches = functools.partial(
-            streamed_batches, rows, targets, weights, batch_size=batch_size, seed=seed
-        )
-        data = {"x": batches(fit_rows, shuffle=True), "shuffle": False}
-        validation_data = None if val_idx is None else batches(val_idx, shuffle=False)
-        return data, validation_data, n_fit_rows
-
-    if n_fit_rows == len(targets) and split is None:
-        # Every row in order: a slice indexes without copying the rows.
-        fit_rows = slice(None)
-    data = training_data(
-        rows[fit_rows],
-        targets[fit_rows],
-        weights[fit_rows],
-        batch_size=batch_size,
-        seed=seed,
-    )
-    validation_data = (
-        None if val_idx is None else (rows[val_idx], targets[val_idx], weights[val_idx])
-    )
-    return data, validation_data, n_fit_rows
-
-
-def _validation_split(targets, n_labeled, validation_fraction, seed):
-    """Training and held-out labeled rows (``validation_fraction``), or None."""
-    if not validation_fraction:
-        return None
-    labels = targets[:n_labeled, 0]
-    counts = np.bincount(labels.astype(int))
-    n_classes = np.count_nonzero(counts)
-    n_val = int(np.ceil(validation_fraction * n_labeled))
-    # Stratify where every class can appear on both sides of the split.
-    can_stratify = counts[counts > 0].min() >= 2 and (
-        n_classes <= n_val <= n_labeled - n_classes
-    )
-    stratify = labels if can_stratify else None
-    return train_test_split(
-        np.arange(n_labeled),
-        test_size=validation_fraction,
-        stratify=stratify,
-        random_state=seed,
-    )
-
-
-def _batch_shards(batch_size):
-    """Devices a global Keras distribution splits each batch across (1 if none).
-
-    Checks that ``batch_size`` splits evenly across them.
-    """
-    keras = sys.modules.get("keras")
-    distribution = keras.distribution.distribution() if keras is not None else None
-    mesh = getattr(distribution, "device_mesh", None)
-    batch_dim = getattr(distribution, "batch_dim_name", None)
-    if mesh is None or batch_dim not in mesh.axis_names:
-        return 1
-    shards = int(mesh.shape[list(mesh.axis_names).index(batch_dim)])
-    if shards > 1 and batch_size % shards:
-        raise ValueError(
-            f"batch_size={batch_size} does not split across the {shards} devices "
-            f"of the Keras distribution ({type(distribution).__name__}): set "
-            f"batch_size to a multiple of {shards}."
-        )
-    return shards
-
-
-def _trim_to_shards(rows, shards, seed):
-    """``rows`` less a few chosen at random, so that ``shards`` divides their count.
-
-    Under a data-parallel distribution each batch, the last one included, is
-    split evenly across devices; up to ``shards - 1`` rows sit out the fit.
-    """
-    extra = len(rows) % shards
-    if not extra:
-        return rows
-    drop = np.random.default_rng(seed).choice(len(rows), size=extra, replace=False)
-    return np.delete(rows, drop)
 
 
 def _clone_or_none(keras, model):
