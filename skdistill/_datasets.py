@@ -9,6 +9,10 @@ MNIST_PATH_VARIABLE = "SKDISTILL_MNIST_PATH"
 _MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
+class MNISTDownloadError(ConnectionError):
+    """MNIST has no local path and Keras could not download it."""
+
+
 def load_mnist(path=None):
     """Load MNIST as float32 images in [0, 1] with a channel axis.
 
@@ -28,12 +32,28 @@ def load_mnist(path=None):
     y_train : ndarray of shape (60000,), dtype uint8
     y_test : ndarray of shape (10000,), dtype uint8
         The same order as :func:`sklearn.model_selection.train_test_split`.
+
+    Raises
+    ------
+    FileNotFoundError
+        For a ``path`` that is not a file.
+    ValueError
+        For a file not in Keras's layout.
+    MNISTDownloadError
+        A :class:`ConnectionError`: no ``path`` was given and Keras could not
+        download the file (no network, for example).
     """
     path = path if path is not None else os.environ.get(MNIST_PATH_VARIABLE)
     if path is None:
         from ._keras import import_keras
 
-        (x_train, y_train), (x_test, y_test) = import_keras().datasets.mnist.load_data()
+        mnist = import_keras().datasets.mnist
+        try:
+            (x_train, y_train), (x_test, y_test) = mnist.load_data()
+        except Exception as exc:  # noqa: BLE001 - Keras raises a bare Exception
+            raise MNISTDownloadError(
+                f"MNIST could not be downloaded ({' '.join(str(exc).split())})."
+            ) from exc
     else:
         path = Path(path)
         if not path.is_file():

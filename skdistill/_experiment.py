@@ -10,13 +10,73 @@ from sklearn.metrics import accuracy_score, log_loss
 from ._classification import DistilledClassifier
 from ._keras import import_keras, predict_logits
 
+#: Fraction of the training rows every fit of compare and sweep holds out
+#: (stratified, drawn with the run's seed: the same rows for every model).
+VALIDATION_FRACTION = 0.1
+
 
 def _stage(message, log):
     if log is not None:
         log(message)
 
 
-def train_from_scratch(builder, X, y, *, epochs, batch_size, seed, verbose):
+def split_sizes(y, seed, validation_fraction=VALIDATION_FRACTION):
+    """Rows trained on and rows held out by a fit on labels ``y`` with ``seed``.
+
+    The held-out rows are those :class:`DistilledClassifier` draws with
+    ``validation_fraction`` and ``random_state=seed``: they depend only on
+    the labels, the fraction and the seed, so every model of a run holds out
+    the same rows.
+
+    Returns
+    -------
+    n_fit, n_validation : int
+    """
+    from ._training_set import _validation_split
+
+    labels = np.unique(np.asarray(y), return_inverse=True)[1].reshape(-1)
+    split = _validation_split(
+        labels[:, np.newaxis], len(labels), validation_fraction, seed
+    )
+    if split is None:
+        return len(labels), 0
+    return len(split[0]), len(split[1])
+
+
+def epoch_callback(function):
+    """A Keras callback that calls ``function()`` at the end of every epoch.
+
+    Copies of it (``fit`` copies its callbacks) call the same function.
+    """
+    keras = import_keras()
+
+    class EachEpoch(keras.callbacks.Callback):
+        async_safe = True
+
+        def __init__(self, function):
+            super().__init__()
+            self.function = function
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.function()
+
+        def __deepcopy__(self, memo):
+            return type(self)(self.function)
+
+    return EachEpoch(function)
+
+
+def _progress_callbacks(progress, total_epochs):
+    """Start ``progress`` for ``total_epochs``; the callbacks that advance it."""
+    if progress is None:
+        return None
+    progress.start(total_epochs)
+    return [epoch_callback(progress.advance)]
+
+
+def train_from_scratch(
+    builder, X, y, *, epochs, batch_size, seed, verbose, callbacks=None
+):
     """Train ``builder``'s model on the labels alone (``alpha=1``), timed.
 
     Returns
@@ -33,9 +93,10 @@ def train_from_scratch(builder, X, y, *, epochs, batch_size, seed, verbose):
         alpha=1.0,
         epochs=epochs,
         batch_size=batch_size,
-        validation_fraction=0.1,
+        validation_fraction=VALIDATION_FRACTION,
         random_state=seed,
         verbose=verbose,
+        callbacks=callbacks,
     )
 
 
@@ -132,6 +193,7 @@ def run_compare(
     latency_repeats=7,
     verbose=1,
     log=print,
+    progress=None,
 ):
     """Train (or load) a teacher, a student from scratch and a distilled student.
 
@@ -160,12 +222,18 @@ def run_compare(
         Keras's verbosity while training.
     log : callable or None, default=print
         Receives one line per stage.
+    progress : object or None, default=None
+        Told the job's size, ``progress.start(total_epochs)``, before the
+        first fit, then ``progress.advance()`` after every training epoch of
+        every model.
 
     Returns
     -------
     result : dict
-        ``models`` (rows by name: teacher, scratch, distilled), ``histories``
-        and ``settings``.
+        ``models`` (rows by name: teacher, scratch, distilled) and
+        ``histories``. Every fit holds out the same
+        :data:`VALIDATION_FRACTION` of the training rows (see
+        :func:`split_sizes`).
     """
     keras = import_keras()
     X_train, X_test, y_train, y_test = data
@@ -173,6 +241,10 @@ def run_compare(
     out.mkdir(parents=True, exist_ok=True)
     classes = np.unique(y_train)
     histories = {}
+    callbacks = _progress_callbacks(
+        progress,
+        (0 if teacher_path is not None else teacher_epochs) + epochs + distill_epochs,
+    )
 
     if teacher_path is not None:
         _stage(f"[1/4] loading the teacher from {teacher_path}", log)
@@ -188,6 +260,7 @@ def run_compare(
             batch_size=batch_size,
             seed=seed,
             verbose=verbose,
+            callbacks=callbacks,
         )
         teacher_model = teacher_clf.student_model_
         histories["teacher"] = teacher_clf.history_
@@ -201,6 +274,7 @@ def run_compare(
         batch_size=batch_size,
         seed=seed,
         verbose=verbose,
+        callbacks=callbacks,
     )
     histories["scratch"] = scratch.history_
 
@@ -218,9 +292,10 @@ def run_compare(
         alpha=alpha,
         epochs=distill_epochs,
         batch_size=batch_size,
-        validation_fraction=0.1,
+        validation_fraction=VALIDATION_FRACTION,
         random_state=seed,
         verbose=verbose,
+        callbacks=callbacks,
     )
     histories["distilled"] = distilled.history_
 
@@ -257,6 +332,18 @@ def run_compare(
     return {"models": rows, "histories": histories}
 
 
+def sweep_settings(temperatures, alphas):
+    """The (temperature, alpha) of each student of a sweep, in training order.
+
+    Every temperature for each alpha other than 1, then ``(None, 1.0)`` once
+    if ``alphas`` includes 1: at ``alpha=1`` the temperature plays no part.
+    """
+    settings = [(t, a) for a in alphas for t in temperatures if a != 1.0]
+    if 1.0 in alphas:
+        settings.append((None, 1.0))
+    return settings
+
+
 def run_sweep(
     data,
     *,
@@ -272,12 +359,19 @@ def run_sweep(
     teacher_path=None,
     verbose=0,
     log=print,
+    progress=None,
 ):
     """Distil one teacher into students over a grid of temperatures and alphas.
 
     The teacher is trained (or loaded) once; its outputs on the training rows
     are computed once and reused by every distillation through the teacher
     cache. ``alpha=1`` does not depend on the temperature and is trained once.
+    Every fit holds out the same :data:`VALIDATION_FRACTION` of the training
+    rows as :func:`run_compare`'s, so a student of the sweep and one of
+    ``compare`` with the same settings are the same model.
+
+    Parameters are those of :func:`run_compare`; ``progress`` is told
+    ``start(total_epochs)`` and ``advance()`` after every training epoch.
 
     Returns
     -------
@@ -293,11 +387,18 @@ def run_sweep(
     X_train, X_test, y_train, y_test = data
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    settings = sweep_settings(temperatures, alphas)
+    n_stages = len(settings) + 1
+    callbacks = _progress_callbacks(
+        progress,
+        (0 if teacher_path is not None else teacher_epochs)
+        + len(settings) * distill_epochs,
+    )
     if teacher_path is not None:
-        _stage(f"loading the teacher from {teacher_path}", log)
+        _stage(f"[1/{n_stages}] loading the teacher from {teacher_path}", log)
         teacher_model = keras.models.load_model(teacher_path)
     else:
-        _stage(f"training the teacher ({teacher_epochs} epochs)", log)
+        _stage(f"[1/{n_stages}] training the teacher ({teacher_epochs} epochs)", log)
         teacher_model = train_from_scratch(
             teacher_builder,
             X_train,
@@ -306,6 +407,7 @@ def run_sweep(
             batch_size=batch_size,
             seed=seed,
             verbose=verbose,
+            callbacks=callbacks,
         )[0].student_model_
         teacher_model.save(out / "teacher.keras")
     classes = np.unique(y_train)
@@ -318,14 +420,13 @@ def run_sweep(
     cache = get_teacher_cache()
     misses_before = cache.misses
     grid = []
-    settings = [(t, a) for a in alphas for t in temperatures if a != 1.0]
-    if 1.0 in alphas:
-        settings.append((None, 1.0))
-    for i, (temperature, alpha) in enumerate(settings, start=1):
+    for i, (temperature, alpha) in enumerate(settings, start=2):
         label = (
-            "from scratch" if alpha == 1.0 else f"T={temperature:g}, alpha={alpha:g}"
+            "student from scratch (alpha=1)"
+            if alpha == 1.0
+            else f"distilling at T={temperature:g}, alpha={alpha:g}"
         )
-        _stage(f"[{i}/{len(settings)}] {label}", log)
+        _stage(f"[{i}/{n_stages}] {label} ({distill_epochs} epochs)", log)
         clf, seconds = fit_timed(
             X_train,
             y_train,
@@ -335,8 +436,10 @@ def run_sweep(
             alpha=alpha,
             epochs=distill_epochs,
             batch_size=batch_size,
+            validation_fraction=VALIDATION_FRACTION,
             random_state=seed,
             verbose=verbose,
+            callbacks=callbacks,
         )
         proba = clf.predict_proba(X_test)
         pred = clf.classes_[np.argmax(proba, axis=1)]

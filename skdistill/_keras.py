@@ -3,6 +3,10 @@
 import functools
 import os
 import random
+import re
+import sys
+import tempfile
+import threading
 from contextlib import contextmanager
 from numbers import Integral
 
@@ -11,18 +15,119 @@ from sklearn.utils import check_random_state
 
 from ._keras_hooks import ThreadSeedSource, install_seed_source, set_random_seed
 
+#: TensorFlow's C++ log severities, by the letter that starts a log line.
+_SEVERITIES = {"I": 0, "W": 1, "E": 2, "F": 3}
+# glog's prefix: severity, MMDD, time, thread, file:line] (TensorFlow 2.21's
+# time reads 00:00:SECONDS-SINCE-EPOCH.MICROSECONDS).
+_LOG_LINE = re.compile(r"^([IWEF])\d{4} [\d:.]+\s+\d+ [^\s\]]+:\d+\] ")
+#: Errors TensorFlow logs at start-up on every machine without a usable GPU.
+_HARMLESS_ERRORS = (
+    "failed call to cuInit",
+    "Unable to register cuDNN factory",
+    "Unable to register cuFFT factory",
+    "Unable to register cuBLAS factory",
+)
+#: Start-up lines that carry no log prefix.
+_STARTUP_LINES = (
+    # absl's notice, printed by each of TensorFlow's libraries as it loads.
+    "WARNING: All log messages before absl::InitializeLog() is called are "
+    "written to STDERR",
+    # The second line of cpu_feature_guard's notice.
+    "To enable the following instructions:",
+)
+_import_lock = threading.Lock()
+
 
 def import_keras():
     """Import and return the ``keras`` module.
 
-    TensorFlow prints start-up logs at import; unless the user has chosen a
-    level, only errors are kept. The variable must be set before TensorFlow is
-    first imported, which is why this is done here rather than at package import.
+    TensorFlow writes start-up lines to the standard error at import and when
+    it first looks for devices (oneDNN, missing CUDA drivers, ``cuInit``
+    failing), and ``TF_CPP_MIN_LOG_LEVEL`` does not stop the ones its
+    libraries log before they initialise their logging. On the first import,
+    file descriptor 2 is pointed at a temporary file while Keras loads and
+    TensorFlow finds its devices, then restored; whatever was written there
+    meanwhile is copied to the standard error except those start-up lines
+    below the level in force (``TF_CPP_MIN_LOG_LEVEL`` if the user set it,
+    else 2: errors only) and the errors every machine without a GPU logs.
+    Everything after the import reaches the standard error as usual, and
+    ``TF_CPP_MIN_LOG_LEVEL`` is set (to 2) only if the user has not set it.
+    With ``TF_CPP_MIN_LOG_LEVEL=0`` nothing is filtered.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+    if "keras" in sys.modules:
+        import keras
 
+        return keras
+    with _import_lock:
+        level = _min_log_level()
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        if level == 0 or "keras" in sys.modules:
+            import keras
+
+            return keras
+        with _startup_lines_filtered(level):
+            import keras
+
+            if keras.backend.backend() == "tensorflow":
+                # The device search logs the cuInit failure; do it here.
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()
     return keras
+
+
+def _min_log_level():
+    """The C++ log level in force: the user's ``TF_CPP_MIN_LOG_LEVEL``, else 2."""
+    try:
+        return int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    except ValueError:
+        return 2
+
+
+def _is_startup_noise(line, level):
+    """Whether ``line``, written while TensorFlow loads, is to be dropped."""
+    match = _LOG_LINE.match(line)
+    if match is not None:
+        severity = _SEVERITIES[match.group(1)]
+        return severity < level or (
+            severity == 2 and any(text in line for text in _HARMLESS_ERRORS)
+        )
+    return any(line.startswith(text) for text in _STARTUP_LINES)
+
+
+@contextmanager
+def _startup_lines_filtered(level):
+    """Filter what is written to file descriptor 2 meanwhile (see import_keras)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        # No standard error to redirect (closed, or not a file descriptor).
+        yield
+        return
+    try:
+        with tempfile.TemporaryFile() as captured:
+            os.dup2(captured.fileno(), 2)
+            try:
+                yield
+            finally:
+                try:
+                    sys.stderr.flush()
+                except (OSError, ValueError, AttributeError):
+                    pass
+                os.dup2(saved, 2)
+                captured.seek(0)
+                text = captured.read().decode("utf-8", errors="replace")
+                kept = [
+                    line
+                    for line in text.splitlines(keepends=True)
+                    if not _is_startup_noise(line, level)
+                ]
+                data = "".join(kept).encode()
+                while data:
+                    data = data[os.write(2, data) :]
+    finally:
+        os.close(saved)
 
 
 def outputs_probabilities(model):

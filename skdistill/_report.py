@@ -24,6 +24,26 @@ def _size(n_bytes):
     )
 
 
+def _rows(report):
+    """The sentence that says which rows trained, validated and tested the models."""
+    if report.get("n_validation") is None:
+        return f"{report['n_train']} training rows, {report['n_test']} test rows."
+    return (
+        f"{report['n_train']} training rows: {report['n_fit']} trained on and "
+        f"{report['n_validation']} held out for validation (the same rows for "
+        f"every model); {report['n_test']} test rows."
+    )
+
+
+def _settings(report):
+    return ", ".join(f"{k}={v}" for k, v in report["settings"].items()) + "."
+
+
+def _image(alt, plot):
+    """A Markdown image of ``plot``, a file beside report.md, or nothing."""
+    return [] if plot is None else ["", f"![{alt}]({plot})"]
+
+
 def compare_summary(models):
     """Compression, speed-up and the notes a reader needs, from the rows.
 
@@ -72,15 +92,19 @@ def compare_summary(models):
     return summary
 
 
-def compare_markdown(report):
-    """The comparison as a Markdown document (the table of ``report.md``)."""
+def compare_markdown(report, plot="learning_curves.png"):
+    """The comparison as a Markdown document (the table of ``report.md``).
+
+    ``plot``, a path relative to report.md (None for none), is shown below
+    the table.
+    """
     models = report["models"]
     lines = [
         f"# skdistill compare: {report['dataset']}",
         "",
-        f"{report['n_train']} training rows, {report['n_test']} test rows. "
-        + ", ".join(f"{k}={v}" for k, v in report["settings"].items())
-        + ".",
+        _rows(report),
+        "",
+        "Settings: " + _settings(report),
         "",
         "| model | test accuracy | test log-loss | agreement with teacher "
         "| parameters | size on disk | latency per 1,000 | training time |",
@@ -102,11 +126,16 @@ def compare_markdown(report):
         "",
     ]
     lines += [f"- {note}" for note in summary["notes"]]
+    lines += _image("Learning curves", plot)
     return "\n".join(lines) + "\n"
 
 
-def sweep_markdown(report):
-    """The sweep as a Markdown document: test accuracy by alpha and temperature."""
+def sweep_markdown(report, plot="sweep.png"):
+    """The sweep as a Markdown document: test accuracy by alpha and temperature.
+
+    ``plot``, a path relative to report.md (None for none), is shown at the
+    end.
+    """
     grid = report["grid"]
     temperatures = sorted(
         {g["temperature"] for g in grid if g["temperature"] is not None}
@@ -116,9 +145,9 @@ def sweep_markdown(report):
     lines = [
         f"# skdistill sweep: {report['dataset']}",
         "",
-        f"{report['n_train']} training rows, {report['n_test']} test rows. "
-        + ", ".join(f"{k}={v}" for k, v in report["settings"].items())
-        + ".",
+        _rows(report),
+        "",
+        "Settings: " + _settings(report),
         "",
         f"Teacher test accuracy: {_pct(report['teacher_accuracy'])}. The teacher ran "
         f"over the training rows {report['teacher_passes']} time(s) for "
@@ -141,6 +170,7 @@ def sweep_markdown(report):
         f"Best distilled: {_pct(best['accuracy'])} at temperature "
         f"{best['temperature']:g}, alpha {best['alpha']:g}."
     )
+    lines += _image("Test accuracy by temperature", plot)
     return "\n".join(lines) + "\n"
 
 

@@ -368,11 +368,31 @@ callbacks, verbose
         )
     if trainer.student is not student:
         trainer.load(student, temperature, alpha)
+    callbacks = [copy.deepcopy(c) for c in callbacks or ()]
+    if int(verbose) == 1 and not any(
+        isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks
+    ):
+        # Keras reports the last step of each execution of steps_per_execution
+        # steps, counted as if every execution were full: 38 steps run as
+        # 16 + 16 + 6 are reported as steps 16, 32 and 48, and the bar shows
+        # 48/38. This bar counts up to the epoch's true number of steps.
+        class StepProgbarLogger(keras.callbacks.ProgbarLogger):
+            async_safe = True  # as Keras's own, which this replaces
+
+            def set_params(self, params):
+                super().set_params(params)
+                if self.target is None:
+                    self.target = steps_per_epoch
+
+            def on_train_batch_end(self, batch, logs=None):
+                super().on_train_batch_end(min(batch, self.target - 1), logs)
+
+        callbacks.append(StepProgbarLogger())
     history = trainer.model.fit(
         **data,
         validation_data=validation_data,
         epochs=int(epochs),
-        callbacks=[copy.deepcopy(c) for c in callbacks or ()],
+        callbacks=callbacks,
         verbose=int(verbose),
     )
     if trainer.student is not student:

@@ -1,6 +1,8 @@
 """The main job's command line, data loading and reports, on small data."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -10,8 +12,14 @@ import pytest
 from scipy.special import softmax
 from sklearn.metrics import accuracy_score, log_loss
 
+import skdistill
 from skdistill._cli import main
-from skdistill._datasets import MNIST_PATH_VARIABLE, load_digits_split, load_mnist
+from skdistill._datasets import (
+    MNIST_PATH_VARIABLE,
+    MNISTDownloadError,
+    load_digits_split,
+    load_mnist,
+)
 
 QUICK = [
     "--n-train",
@@ -71,6 +79,26 @@ SAVED = {
 }
 
 
+def _images(markdown, folder):
+    """The images report.md shows: relative paths to files beside it."""
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    for link in links:
+        assert not os.path.isabs(link) and (folder / link).is_file(), link
+    return links
+
+
+def _assert_rows(report, markdown):
+    """The report says how many rows trained, validated and tested the models."""
+    n_train = report["n_train"]
+    assert report["n_validation"] == int(np.ceil(0.1 * n_train))
+    assert report["n_fit"] == n_train - report["n_validation"]
+    assert (
+        f"{n_train} training rows: {report['n_fit']} trained on and "
+        f"{report['n_validation']} held out for validation"
+    ) in markdown
+    assert f"{report['n_test']} test rows" in markdown
+
+
 def test_compare_writes_reports(tmp_path, capsys):
     out = tmp_path / "compare"
     assert main([*COMPARE, "--out", str(out)]) == 0
@@ -102,6 +130,8 @@ def test_compare_writes_reports(tmp_path, capsys):
     markdown = (out / "report.md").read_text()
     assert "| distilled student |" in markdown and "fewer parameters" in markdown
     assert (out / "learning_curves.png").stat().st_size > 10_000
+    assert _images(markdown, out) == ["learning_curves.png"]
+    _assert_rows(report, markdown)
     printed = capsys.readouterr().out
     assert "[1/4] training the teacher" in printed and "[4/4]" in printed
 
@@ -132,12 +162,43 @@ def test_report_says_when_the_teacher_is_no_better():
 def test_compare_on_an_mnist_file(tmp_path, fake_mnist):
     out = tmp_path / "mnist"
     # The mlp preset keeps this fast; the MNIST path and defaults are the same.
-    args = ["--dataset", "mnist", "--data", str(fake_mnist), "--models", "mlp"]
-    args += ["--out", str(out)]
+    # --data implies --dataset mnist.
+    args = ["--data", str(fake_mnist), "--models", "mlp", "--out", str(out)]
     assert main([*COMPARE, *args]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["dataset"] == "mnist" and report["n_test"] == 20
     assert report["settings"]["temperature"] == 10.0, "the notebook's default"
+
+
+def test_data_with_another_dataset_is_refused(fake_mnist, capsys):
+    assert main(["compare", "--dataset", "digits", "--data", str(fake_mnist)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skdistill compare: error: --data") and "digits" in err
+
+
+def test_mnist_offline_without_data_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    # No local file anywhere, and Keras's download fails as it does offline.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / ".keras"))
+    monkeypatch.delenv(MNIST_PATH_VARIABLE, raising=False)
+
+    def offline(*args, **kwargs):
+        raise Exception(
+            "URL fetch failure on https://storage.googleapis.com/tensorflow/"
+            "tf-keras-datasets/mnist.npz: None -- [Errno -2] Name or service "
+            "not known"
+        )
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(MNISTDownloadError, match="Name or service not known"):
+        load_mnist()
+    assert main(["compare", "--dataset", "mnist", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("skdistill compare: error: MNIST could not be downloaded")
+    assert "--data" in err and MNIST_PATH_VARIABLE in err
+    # Keras's messages were kept off the console for the download only.
+    assert keras.utils.is_interactive_logging_enabled()
 
 
 def test_sweep_runs_the_teacher_once(tmp_path, fresh_teacher_cache):
@@ -147,8 +208,32 @@ def test_sweep_runs_the_teacher_once(tmp_path, fresh_teacher_cache):
     report = json.loads((out / "report.json").read_text())
     assert len(report["grid"]) == 3, "two temperatures, plus alpha=1 once"
     assert report["teacher_passes"] == 1
-    assert "| 0.1 |" in (out / "report.md").read_text()
+    markdown = (out / "report.md").read_text()
+    assert "| 0.1 |" in markdown
     assert (out / "sweep.png").stat().st_size > 10_000
+    assert _images(markdown, out) == ["sweep.png"]
+    _assert_rows(report, markdown)
+
+
+def test_compare_and_sweep_hold_out_the_same_rows(tmp_path):
+    compare = tmp_path / "compare"
+    assert main([*COMPARE, "--out", str(compare)]) == 0
+    compared = json.loads((compare / "report.json").read_text())
+    # The same teacher, temperature, alpha, epochs and seed as compare's.
+    sweep = tmp_path / "sweep"
+    args = ["sweep", *QUICK, "--teacher", str(compare / "teacher.keras")]
+    args += ["--temperatures", "4", "--alphas", "0.1", "1.0", "--out", str(sweep)]
+    assert compared["settings"]["temperature"] == 4.0
+    assert compared["settings"]["alpha"] == 0.1
+    assert main(args) == 0
+    swept = json.loads((sweep / "report.json").read_text())
+    for key in ("n_train", "n_fit", "n_validation", "n_test"):
+        assert swept[key] == compared[key], key
+    by_alpha = {g["alpha"]: g for g in swept["grid"]}
+    models = compared["models"]
+    assert by_alpha[0.1]["accuracy"] == models["distilled"]["accuracy"]
+    assert by_alpha[1.0]["accuracy"] == models["scratch"]["accuracy"]
+    assert swept["teacher_accuracy"] == models["teacher"]["accuracy"]
 
 
 def test_missing_data_file_is_a_clear_error(tmp_path, capsys):
@@ -164,6 +249,76 @@ def test_bad_options_are_rejected(bad, capsys):
     with pytest.raises(SystemExit):
         main(["compare", *bad])
     assert "must be" in capsys.readouterr().err
+
+
+def test_help_shows_defaults_and_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["compare", "--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for default in (
+        "rows per gradient step (default: 32)",
+        "(default: 0)",
+        "(default: 7)",
+        "(default: 30 for digits, 5 for mnist)",
+        "(default: mlp for digits, notebook-cnn for mnist)",
+        "(default: 4 for digits, 10 for mnist)",
+        "implies --dataset mnist",
+    ):
+        assert default in text, default
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    assert "(default: 1 2 4 8 16)" in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"skdistill {skdistill.__version__}\n"
+
+
+def test_verbose_2_off_a_terminal_writes_no_ansi_codes(tmp_path, capsys):
+    args = [*COMPARE, "--verbose", "2", "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    # Keras's line for each epoch, as its verbose=2 writes it.
+    assert len(re.findall(r"^5/5 - \d+s - ", out, re.MULTILINE)) == 3, out
+    assert "\x1b" not in out and "\r" not in out
+
+
+def _quiet_env():
+    """The environment of a user who set nothing for TensorFlow."""
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return env
+
+
+def test_a_small_run_is_quiet(tmp_path):
+    for args in (["--help"], ["--version"], ["compare", "--help"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "skdistill", *args],
+            capture_output=True,
+            text=True,
+            env=_quiet_env(),
+            timeout=120,
+            check=True,
+        )
+        assert done.stderr == "" and done.stdout
+    # The fastest run the command offers, at the default verbosity.
+    quick = [arg for arg in COMPARE if arg not in ("--verbose", "0")]
+    done = subprocess.run(
+        [sys.executable, "-m", "skdistill", *quick, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=_quiet_env(),
+        cwd=tmp_path,
+        timeout=300,
+        check=True,
+    )
+    assert done.stderr == "", "no TensorFlow start-up lines"
+    assert "\x1b" not in done.stdout and "\r" not in done.stdout
+    lines = done.stdout.splitlines()
+    assert len(lines) <= 60
+    assert lines[1] == "[1/4] training the teacher (1 epochs)"
+    assert re.fullmatch(r" +\[#+\] 3/3 epochs, \d+ s", lines[6]), lines[6]
 
 
 def test_python_m_skdistill_help():

@@ -1,0 +1,99 @@
+"""What the ``skdistill`` command prints as it works."""
+
+import sys
+import time
+
+
+def isatty(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class Console:
+    """What the command prints as it works: stage lines and one job progress bar.
+
+    The bar counts the training epochs of the whole job. On a terminal it is
+    redrawn in place, below the stage lines; elsewhere (a file, a pipe) it is
+    printed as a line of its own before each new stage and at the end. It
+    writes no ANSI escape codes.
+
+    Parameters
+    ----------
+    stream : file, default=sys.stdout
+    bar : bool, default=True
+        Whether to show the bar at all.
+    live : bool, default=None
+        Whether to redraw the bar in place; None: when ``stream`` is a
+        terminal.
+    """
+
+    WIDTH = 20
+    INDENT = "      "
+
+    def __init__(self, stream=None, *, bar=True, live=None):
+        self.stream = sys.stdout if stream is None else stream
+        self.bar = bar
+        self.live = bar and (isatty(self.stream) if live is None else live)
+        self.total = self.done = 0
+        self._start = time.perf_counter()
+        self._shown = 0  # epochs done at the last bar printed as a line
+        self._drawn = 0  # width of the bar on screen, redrawn in place
+
+    def log(self, message):
+        """Print one line, e.g. a stage."""
+        self._clear()
+        if not self.live:
+            self._print_bar()
+        self._write(message + "\n")
+        self._draw()
+
+    def start(self, total):
+        """Start the bar for ``total`` epochs."""
+        self.total, self.done, self._shown = total, 0, 0
+        self._start = time.perf_counter()
+        self._draw()
+
+    def advance(self):
+        """Count one epoch done."""
+        self.done += 1
+        self._draw()
+
+    def finish(self):
+        """Leave the final state of the bar as a line."""
+        self._clear()
+        self._print_bar()
+
+    def bar_text(self):
+        """The bar: ``[####....] done/total epochs, elapsed, time left``."""
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        elapsed = time.perf_counter() - self._start
+        text = (
+            f"{self.INDENT}[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+            f"{self.done}/{self.total} epochs, {elapsed:.0f} s"
+        )
+        if 0 < self.done < self.total:
+            left = elapsed / self.done * (self.total - self.done)
+            text += f", about {left:.0f} s left"
+        return text
+
+    def _write(self, text):
+        self.stream.write(text)
+        self.stream.flush()
+
+    def _print_bar(self):
+        if self.bar and self.total and self.done > self._shown:
+            self._shown = self.done
+            self._write(self.bar_text() + "\n")
+
+    def _draw(self):
+        if self.live and self.total:
+            text = self.bar_text()
+            self._write("\r" + text + " " * max(self._drawn - len(text), 0))
+            self._drawn = len(text)
+
+    def _clear(self):
+        if self._drawn:
+            self._write("\r" + " " * self._drawn + "\r")
+            self._drawn = 0
