@@ -1,6 +1,5 @@
 """The ``skdistill`` command: ``skdistill compare`` and ``skdistill sweep``."""
 
-import argparse
 import logging
 import os
 import sys
@@ -8,216 +7,7 @@ import time
 from pathlib import Path
 
 from ._console import Console, isatty
-
-DATASET_DEFAULTS = {
-    # Small and embedded: a full comparison in about a minute on 2 CPU cores.
-    "digits": dict(
-        models="mlp",
-        teacher_epochs=30,
-        epochs=30,
-        distill_epochs=30,
-        temperature=4.0,
-        alpha=0.1,
-    ),
-    # The original notebook's settings.
-    "mnist": dict(
-        models="notebook-cnn",
-        teacher_epochs=5,
-        epochs=5,
-        distill_epochs=3,
-        temperature=10.0,
-        alpha=0.1,
-    ),
-}
-
-
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
-    return value
-
-
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _unit_float(text):
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
-    return value
-
-
-def _by_dataset(name):
-    """A setting's default for each dataset, for --help."""
-    values = (
-        (dataset, defaults[name]) for dataset, defaults in DATASET_DEFAULTS.items()
-    )
-    return ", ".join(
-        f"{value:g} for {dataset}"
-        if isinstance(value, float)
-        else f"{value} for {dataset}"
-        for dataset, value in values
-    )
-
-
-def build_parser():
-    """The argument parser of the ``skdistill`` command."""
-    from . import __version__
-    from ._presets import model_presets
-
-    parser = argparse.ArgumentParser(
-        prog="skdistill",
-        description="Knowledge distillation experiments: teacher, student from "
-        "scratch and distilled student, compared on a test split.",
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"skdistill {__version__}"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--dataset",
-        choices=sorted(DATASET_DEFAULTS),
-        default=None,
-        help="digits: scikit-learn's embedded 8x8 digits; mnist: Keras's MNIST "
-        "(a local file via --data or $SKDISTILL_MNIST_PATH, else downloaded) "
-        "(default: digits, or mnist when --data is given)",
-    )
-    common.add_argument(
-        "--data",
-        metavar="PATH",
-        help="a local mnist.npz in Keras's layout; implies --dataset mnist "
-        "(default: $SKDISTILL_MNIST_PATH, else Keras's download)",
-    )
-    common.add_argument(
-        "--models",
-        choices=sorted(model_presets()),
-        help=f"teacher/student preset (default: {_by_dataset('models')})",
-    )
-    common.add_argument(
-        "--teacher-epochs",
-        metavar="N",
-        type=_positive_int,
-        help=f"teacher's epochs (default: {_by_dataset('teacher_epochs')})",
-    )
-    common.add_argument(
-        "--distill-epochs",
-        metavar="N",
-        type=_positive_int,
-        help="distilled student's epochs; in sweep, every student's (default: "
-        f"{_by_dataset('distill_epochs')})",
-    )
-    common.add_argument(
-        "--batch-size",
-        metavar="N",
-        type=_positive_int,
-        default=32,
-        help="rows per gradient step (default: %(default)s)",
-    )
-    common.add_argument(
-        "--n-train",
-        metavar="N",
-        type=_positive_int,
-        help="use only the first N training rows (default: all)",
-    )
-    common.add_argument(
-        "--seed",
-        metavar="N",
-        type=int,
-        default=0,
-        help="random seed of every fit, and of the validation rows "
-        "(default: %(default)s)",
-    )
-    common.add_argument(
-        "--teacher",
-        metavar="PATH",
-        help="a saved Keras teacher (.keras) to reuse (default: train one)",
-    )
-    common.add_argument(
-        "--out",
-        metavar="DIR",
-        help="output folder (default: skdistill-out/COMMAND)",
-    )
-    common.add_argument(
-        "--verbose",
-        type=int,
-        choices=(0, 1, 2),
-        default=1,
-        help="0: one line per stage; 1: also a progress bar for the whole job; "
-        "2: also Keras's output for every epoch (default: %(default)s)",
-    )
-
-    compare = commands.add_parser(
-        "compare",
-        parents=[common],
-        help="teacher vs student from scratch vs distilled student",
-        description="Train (or load) a teacher, train the student from scratch, "
-        "distil the student from the teacher, and compare all three on the test "
-        "split. Every fit holds out the same 10% of the training rows for "
-        "validation. Writes report.json, report.md and learning_curves.png.",
-    )
-    compare.add_argument(
-        "--epochs",
-        metavar="N",
-        type=_positive_int,
-        help=f"epochs of the student from scratch (default: {_by_dataset('epochs')})",
-    )
-    compare.add_argument(
-        "--temperature",
-        metavar="T",
-        type=_positive_float,
-        help=f"distillation temperature, > 0 (default: {_by_dataset('temperature')})",
-    )
-    compare.add_argument(
-        "--alpha",
-        metavar="A",
-        type=_unit_float,
-        help="weight of the hard (true-label) term, in [0, 1] (default: "
-        f"{_by_dataset('alpha')})",
-    )
-    compare.add_argument(
-        "--latency-repeats",
-        metavar="N",
-        type=_positive_int,
-        default=7,
-        help="timed runs behind each latency's median (default: %(default)s)",
-    )
-    compare.set_defaults(run=_compare)
-
-    sweep = commands.add_parser(
-        "sweep",
-        parents=[common],
-        help="distil over a grid of temperatures and alphas",
-        description="Train (or load) the teacher once and distil students over a "
-        "grid of temperatures and alphas, reusing the teacher's outputs. Every "
-        "fit holds out the same 10% of the training rows for validation as "
-        "compare's. Writes report.json, report.md and sweep.png.",
-    )
-    sweep.add_argument(
-        "--temperatures",
-        type=_positive_float,
-        nargs="+",
-        default=[1.0, 2.0, 4.0, 8.0, 16.0],
-        metavar="T",
-        help="temperatures to try (default: 1 2 4 8 16)",
-    )
-    sweep.add_argument(
-        "--alphas",
-        type=_unit_float,
-        nargs="+",
-        default=[0.1, 0.5, 1.0],
-        metavar="A",
-        help="alphas to try; 1.0 adds the student from scratch as a reference "
-        "(default: 0.1 0.5 1.0)",
-    )
-    sweep.set_defaults(run=_sweep)
-    return parser
+from ._parser import DATASET_DEFAULTS, build_parser
 
 
 class CommandError(Exception):
@@ -348,7 +138,92 @@ def _write_reports(report, markdown, out, plot_name, console):
     return 0
 
 
+def _compare_transfer(args, start):
+    """compare's transfer scenario (see the --help of compare)."""
+    from ._few_labels import run_transfer_compare
+    from ._report import interval_sentence, plot_compression, transfer_markdown
+
+    if args.dataset != "digits":
+        raise CommandError("--scenario transfer runs on --dataset digits only.")
+    if args.teacher is not None:
+        raise CommandError(
+            "--teacher (a saved Keras teacher) is for --scenario same-labels; "
+            "the transfer scenario fits its teacher (--teacher-model)."
+        )
+    if args.seeds < 2:
+        raise CommandError(
+            "--seeds must be at least 2 in the transfer scenario: the interval "
+            "for distilled - scratch needs a spread."
+        )
+    if not 0 < args.teacher_fraction < 1:
+        raise CommandError(
+            f"--teacher-fraction must be in (0, 1), got {args.teacher_fraction}"
+        )
+    console = _console(args)
+    settings = _settings(args, ["epochs", "temperature", "alpha"])
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    settings.update(
+        teacher=args.teacher_model,
+        teacher_fraction=args.teacher_fraction,
+        labeled=args.labeled,
+        units=args.units,
+        widths=sorted(args.widths),
+        seeds=seeds,
+        batch_size=args.batch_size,
+    )
+    out = Path(args.out or "skdistill-out/compare")
+    out.mkdir(parents=True, exist_ok=True)
+    data = _load_data(args, console)
+    console.log(
+        f"skdistill compare: {args.dataset}, transfer scenario; teacher "
+        f"{args.teacher_model}, student of {args.units} units with "
+        f"{args.labeled} labels, {len(seeds)} seeds, compression widths "
+        f"{' '.join(map(str, settings['widths']))}; {len(data[1])} test rows"
+    )
+    result = run_transfer_compare(
+        data,
+        teacher=args.teacher_model,
+        teacher_fraction=args.teacher_fraction,
+        n_labeled=args.labeled,
+        units=args.units,
+        widths=settings["widths"],
+        seeds=seeds,
+        epochs=settings["epochs"],
+        temperature=settings["temperature"],
+        alpha=settings["alpha"],
+        batch_size=args.batch_size,
+        verbose=_keras_verbose(args, console),
+        log=console.log,
+        progress=console,
+    )
+    report = {
+        "command": "compare",
+        "dataset": args.dataset,
+        "scenario": "transfer",
+        "rows": {"n_train": len(data[0]), **result["rows"]},
+        "settings": settings,
+        "models": result["models"],
+        "distilled_minus_scratch": result["distilled_minus_scratch"],
+        "sentence": interval_sentence(result["distilled_minus_scratch"]),
+        "compression": result["compression"],
+        "versions": _versions(),
+    }
+    plot = "compression.png"
+    plot_compression(report, out / plot)
+    report["wall_seconds"] = time.perf_counter() - start
+    return _write_reports(report, transfer_markdown(report, plot), out, plot, console)
+
+
 def _compare(args):
+    start = time.perf_counter()
+    if args.scenario is None:
+        args.scenario = DATASET_DEFAULTS[args.dataset]["scenario"]
+    if args.scenario == "transfer":
+        return _compare_transfer(args, start)
+    return _compare_same_labels(args)
+
+
+def _compare_same_labels(args):
     from ._experiment import run_compare
     from ._presets import model_presets
     from ._report import (
@@ -489,7 +364,7 @@ def main(argv=None):
     tf_logger.setLevel(max(level, logging.ERROR))
     try:
         _resolve_dataset(args)
-        return args.run(args)
+        return {"compare": _compare, "sweep": _sweep}[args.command](args)
     except (CommandError, OSError, ValueError) as exc:
         message = " ".join(str(exc).split())  # one line
         print(f"skdistill {args.command}: error: {message}", file=sys.stderr)

@@ -15,7 +15,7 @@ from ._keras import import_keras, predict_logits
 VALIDATION_FRACTION = 0.1
 
 
-def _stage(message, log):
+def stage(message, log):
     if log is not None:
         log(message)
 
@@ -66,7 +66,7 @@ def epoch_callback(function):
     return EachEpoch(function)
 
 
-def _progress_callbacks(progress, total_epochs):
+def progress_callbacks(progress, total_epochs):
     """Start ``progress`` for ``total_epochs``; the callbacks that advance it."""
     if progress is None:
         return None
@@ -241,17 +241,17 @@ def run_compare(
     out.mkdir(parents=True, exist_ok=True)
     classes = np.unique(y_train)
     histories = {}
-    callbacks = _progress_callbacks(
+    callbacks = progress_callbacks(
         progress,
         (0 if teacher_path is not None else teacher_epochs) + epochs + distill_epochs,
     )
 
     if teacher_path is not None:
-        _stage(f"[1/4] loading the teacher from {teacher_path}", log)
+        stage(f"[1/4] loading the teacher from {teacher_path}", log)
         teacher_model = keras.models.load_model(teacher_path)
         teacher_seconds = None
     else:
-        _stage(f"[1/4] training the teacher ({teacher_epochs} epochs)", log)
+        stage(f"[1/4] training the teacher ({teacher_epochs} epochs)", log)
         teacher_clf, teacher_seconds = train_from_scratch(
             teacher_builder,
             X_train,
@@ -265,7 +265,7 @@ def run_compare(
         teacher_model = teacher_clf.student_model_
         histories["teacher"] = teacher_clf.history_
 
-    _stage(f"[2/4] training the student from scratch ({epochs} epochs)", log)
+    stage(f"[2/4] training the student from scratch ({epochs} epochs)", log)
     scratch, scratch_seconds = train_from_scratch(
         student_builder,
         X_train,
@@ -278,7 +278,7 @@ def run_compare(
     )
     histories["scratch"] = scratch.history_
 
-    _stage(
+    stage(
         f"[3/4] distilling the student ({distill_epochs} epochs, "
         f"temperature={temperature}, alpha={alpha})",
         log,
@@ -299,7 +299,7 @@ def run_compare(
     )
     histories["distilled"] = distilled.history_
 
-    _stage("[4/4] evaluating on the test split", log)
+    stage("[4/4] evaluating on the test split", log)
     rows = {}
     rows["teacher"] = evaluate_model(
         teacher_model,
@@ -389,16 +389,16 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     settings = sweep_settings(temperatures, alphas)
     n_stages = len(settings) + 1
-    callbacks = _progress_callbacks(
+    callbacks = progress_callbacks(
         progress,
         (0 if teacher_path is not None else teacher_epochs)
         + len(settings) * distill_epochs,
     )
     if teacher_path is not None:
-        _stage(f"[1/{n_stages}] loading the teacher from {teacher_path}", log)
+        stage(f"[1/{n_stages}] loading the teacher from {teacher_path}", log)
         teacher_model = keras.models.load_model(teacher_path)
     else:
-        _stage(f"[1/{n_stages}] training the teacher ({teacher_epochs} epochs)", log)
+        stage(f"[1/{n_stages}] training the teacher ({teacher_epochs} epochs)", log)
         teacher_model = train_from_scratch(
             teacher_builder,
             X_train,
@@ -426,7 +426,7 @@ def run_sweep(
             if alpha == 1.0
             else f"distilling at T={temperature:g}, alpha={alpha:g}"
         )
-        _stage(f"[{i}/{n_stages}] {label} ({distill_epochs} epochs)", log)
+        stage(f"[{i}/{n_stages}] {label} ({distill_epochs} epochs)", log)
         clf, seconds = fit_timed(
             X_train,
             y_train,

@@ -70,7 +70,30 @@ def test_load_mnist_errors(tmp_path):
         load_mnist(bad)
 
 
-COMPARE = ["compare", *QUICK, "--epochs", "1", "--latency-repeats", "1"]
+# The same-labels scenario (the notebook's, one seed), quick.
+COMPARE = [
+    "compare",
+    "--scenario",
+    "same-labels",
+    *QUICK,
+    "--epochs",
+    "1",
+    "--latency-repeats",
+    "1",
+]
+# The default (transfer) scenario, quick: 3 seeds, two widths, few epochs.
+TRANSFER = [
+    "compare",
+    "--seeds",
+    "3",
+    "--widths",
+    "16",
+    "8",
+    "--epochs",
+    "3",
+    "--verbose",
+    "0",
+]
 # The models compare saves, by their row in the report.
 SAVED = {
     "teacher": "teacher.keras",
@@ -142,6 +165,94 @@ def test_compare_writes_reports(tmp_path, capsys):
     reused = json.loads((again / "report.json").read_text())
     assert reused["models"]["teacher"]["train_seconds"] is None
     assert reused["models"]["teacher"]["accuracy"] == teacher["accuracy"]
+
+
+def test_default_scenario_report(tmp_path, capsys):
+    from skdistill._report import interval_sentence
+
+    out = tmp_path / "default"
+    assert main([*TRANSFER, "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["scenario"] == "transfer" and report["dataset"] == "digits"
+    rows = report["rows"]
+    assert rows["n_labeled"] == 100
+    parts = rows["n_teacher"] + rows["n_labeled"] + rows["n_transfer"]
+    assert parts == rows["n_train"]
+    assert rows["n_test"] == 450
+    assert report["settings"]["seeds"] == [0, 1, 2]
+    for name in ("teacher", "scratch", "distilled"):
+        accuracy = report["models"][name]["accuracy"]
+        assert len(accuracy["values"]) == 3
+        assert accuracy["mean"] == pytest.approx(np.mean(accuracy["values"]))
+        assert accuracy["sd"] == pytest.approx(np.std(accuracy["values"], ddof=1))
+    difference = report["distilled_minus_scratch"]
+    assert difference["n"] == 3
+    paired = np.subtract(
+        report["models"]["distilled"]["accuracy"]["values"],
+        report["models"]["scratch"]["accuracy"]["values"],
+    )
+    assert difference["mean"] == pytest.approx(paired.mean())
+    low, high = difference["ci95"]
+    assert low <= difference["mean"] <= high
+    assert report["sentence"] == interval_sentence(difference)
+    compression = report["compression"]
+    assert [p["units"] for p in compression] == [8, 16]
+    parameters = [p["parameters"] for p in compression]
+    assert parameters == sorted(parameters) and parameters[0] < parameters[1]
+    assert all(0 <= p["scratch"] <= 1 and 0 <= p["distilled"] <= 1 for p in compression)
+    assert 0 < report["wall_seconds"] < 300
+    markdown = (out / "report.md").read_text()
+    assert report["sentence"] in markdown and "± " in markdown
+    assert "100 labeled" in markdown and "transfer rows" in markdown
+    assert (out / "compression.png").stat().st_size > 10_000
+    assert _images(markdown, out) == ["compression.png"]
+    printed = capsys.readouterr().out
+    assert "[1/4] seed 0" in printed and "[4/4] compression curve" in printed
+
+
+def test_paired_interval_is_the_t_interval():
+    from scipy.stats import t
+
+    from skdistill._few_labels import paired_interval
+
+    d = np.array([0.10, 0.14, 0.12, 0.20])
+    half = t.ppf(0.975, 3) * d.std(ddof=1) / 2
+    interval = paired_interval(d)
+    assert interval["n"] == 4 and interval["mean"] == pytest.approx(0.14)
+    assert interval["ci95"] == pytest.approx([0.14 - half, 0.14 + half])
+
+
+@pytest.mark.parametrize(
+    "ci95, start",
+    [
+        ([0.02, 0.08], "Distillation gained 5.0 ± 3.0 points"),
+        ([-0.01, 0.11], "No difference detectable at this size"),
+        ([-0.08, -0.02], "Distillation lost 5.0 ± 3.0 points"),
+    ],
+)
+def test_interval_sentence_follows_the_interval(ci95, start):
+    from skdistill._report import interval_sentence
+
+    mean = sum(ci95) / 2
+    sentence = interval_sentence({"mean": mean, "ci95": ci95, "n": 3})
+    assert sentence.startswith(start), sentence
+    low, high = (100 * v for v in ci95)
+    assert f"(95% interval [{low:.1f}, {high:.1f}], 3 seeds)" in sentence
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--dataset", "mnist", "--scenario", "transfer"], "digits only"),
+        (["--labeled", "5000"], "leaves no transfer rows"),
+        (["--teacher", "t.keras"], "same-labels"),
+        (["--seeds", "1"], "at least 2"),
+    ],
+)
+def test_transfer_scenario_errors(bad, message, capsys):
+    assert main(["compare", *bad]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and message in err, err
 
 
 def test_report_says_when_the_teacher_is_no_better():
@@ -261,6 +372,11 @@ def test_help_shows_defaults_and_version(capsys):
         "(default: 0)",
         "(default: 7)",
         "(default: 30 for digits, 5 for mnist)",
+        "(default: 60 for digits, 5 for mnist)",
+        "(default: transfer for digits, same-labels for mnist)",
+        "(default: 5)",
+        "(default: 100)",
+        "(default: 8 16 32 64 128 256)",
         "(default: mlp for digits, notebook-cnn for mnist)",
         "(default: 4 for digits, 10 for mnist)",
         "implies --dataset mnist",
@@ -319,6 +435,21 @@ def test_a_small_run_is_quiet(tmp_path):
     assert len(lines) <= 60
     assert lines[1] == "[1/4] training the teacher (1 epochs)"
     assert re.fullmatch(r" +\[#+\] 3/3 epochs, \d+ s", lines[6]), lines[6]
+    # The default scenario, small: quiet too (no FutureWarning from the teacher).
+    small = [arg for arg in TRANSFER if arg not in ("--verbose", "0")]
+    done = subprocess.run(
+        [sys.executable, "-m", "skdistill", *small, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=_quiet_env(),
+        cwd=tmp_path,
+        timeout=300,
+        check=True,
+    )
+    assert done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert len(lines) <= 60 and "\x1b" not in done.stdout
+    assert lines[1].startswith("[1/4] seed 0: teacher (svc) on 673 rows")
 
 
 def test_python_m_skdistill_help():
