@@ -96,6 +96,16 @@ def _keras_verbose(args, console):
     return 1 if isatty(console.stream) else 2
 
 
+def _runner_output(args, console):
+    """The arguments every runner takes for what it prints: verbosity, the
+    stage-line function and the job progress bar."""
+    return {
+        "verbose": _keras_verbose(args, console),
+        "log": console.log,
+        "progress": console,
+    }
+
+
 def _console(args):
     # Keras's own bars (--verbose 2 on a terminal) would fight a bar redrawn
     # in place: the job's bar is then printed as lines between stages.
@@ -192,9 +202,7 @@ def _compare_transfer(args, start):
         temperature=settings["temperature"],
         alpha=settings["alpha"],
         batch_size=args.batch_size,
-        verbose=_keras_verbose(args, console),
-        log=console.log,
-        progress=console,
+        **_runner_output(args, console),
     )
     report = {
         "command": "compare",
@@ -265,9 +273,7 @@ def _compare_same_labels(args):
         out=out,
         teacher_path=args.teacher,
         latency_repeats=args.latency_repeats,
-        verbose=_keras_verbose(args, console),
-        log=console.log,
-        progress=console,
+        **_runner_output(args, console),
     )
     report = {
         "command": "compare",
@@ -321,9 +327,7 @@ def _sweep(args):
         seed=args.seed,
         out=out,
         teacher_path=args.teacher,
-        verbose=_keras_verbose(args, console),
-        log=console.log,
-        progress=console,
+        **_runner_output(args, console),
     )
     report = {
         "command": "sweep",

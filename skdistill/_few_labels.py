@@ -141,7 +141,8 @@ def run_transfer_compare(
     seeds = list(seeds)
     widths = sorted(widths)
     n_stages = len(seeds) + 1
-    callbacks = progress_callbacks(progress, 2 * epochs * (len(seeds) + len(widths)))
+    n_curve_fits = len([width for width in widths if width != units])
+    callbacks = progress_callbacks(progress, 2 * epochs * (len(seeds) + n_curve_fits))
 
     def fit_pair(builder, labeled, transfer, fitted_teacher, seed):
         common = dict(
@@ -160,16 +161,21 @@ def run_transfer_compare(
         distilled.fit(X_train[labeled], y_train[labeled], X_unlabeled=X_train[transfer])
         return scratch, distilled
 
+    def compression_point(width, scratch, distilled):
+        return {
+            "units": int(width),
+            "parameters": int(distilled.student_model_.count_params()),
+            "scratch": _student_accuracy(scratch, X_test, y_test),
+            "distilled": _student_accuracy(distilled, X_test, y_test),
+        }
+
     accuracies = {"teacher": [], "scratch": [], "distilled": []}
     parameters = {}
-    first = None
     for i, seed in enumerate(seeds, start=1):
         rows = transfer_split(
             y_train, seed=seed, teacher_fraction=teacher_fraction, n_labeled=n_labeled
         )
         teacher_rows, labeled, transfer = rows
-        if first is None:
-            first = rows
         stage(
             f"[{i}/{n_stages}] seed {seed}: teacher ({teacher}) on "
             f"{len(teacher_rows)} rows, student ({units} units) from scratch on "
@@ -190,31 +196,27 @@ def run_transfer_compare(
         parameters["scratch"] = int(scratch.student_model_.count_params())
         parameters["distilled"] = int(distilled.student_model_.count_params())
         if i == 1:
-            first_teacher = fitted
+            # The compression curve reuses the first seed's rows, teacher and,
+            # at the main width, its pair of students.
+            first, first_teacher = rows, fitted
+            first_point = compression_point(units, scratch, distilled)
 
     stage(
         f"[{n_stages}/{n_stages}] compression curve on seed {seeds[0]}'s rows: "
         f"widths {' '.join(map(str, widths))}",
         log,
     )
-    teacher_rows, labeled, transfer = first
+    _, labeled, transfer = first
     compression = []
     for width in widths:
+        if width == units:
+            compression.append(first_point)
+            continue
+        student = MLPStudent(hidden_units=(width,))
         scratch, distilled = fit_pair(
-            MLPStudent(hidden_units=(width,)),
-            labeled,
-            transfer,
-            first_teacher,
-            seeds[0],
+            student, labeled, transfer, first_teacher, seeds[0]
         )
-        compression.append(
-            {
-                "units": int(width),
-                "parameters": int(distilled.student_model_.count_params()),
-                "scratch": _student_accuracy(scratch, X_test, y_test),
-                "distilled": _student_accuracy(distilled, X_test, y_test),
-            }
-        )
+        compression.append(compression_point(width, scratch, distilled))
 
     models = {}
     for name, values in accuracies.items():
