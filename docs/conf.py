@@ -2,6 +2,12 @@
 
 import os
 import sys
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+
+# The gallery trains few epochs on purpose, to keep the build short.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # Must be set before the gallery's examples first import TensorFlow, or its
 # start-up logs end up in the build output.

@@ -51,10 +51,11 @@ models = {
     "MLP, 256 units (teacher)": mlp,
     "distilled student, 32 units": DistilledClassifier(
         teacher=mlp,
-        student=MLPStudent(hidden_units=(32,)),
+        student=MLPStudent(hidden_units=(32,), standardize=True),
         temperature=4.0,
         alpha=0.1,
         epochs=20,
+        batch_size=32,
         learning_rate=0.01,
         random_state=0,
     ),

@@ -65,10 +65,11 @@ from skdistill import DistilledClassifier, MLPStudent
 
 distilled = DistilledClassifier(
     teacher=forest,
-    student=MLPStudent(hidden_units=(32, 32)),
+    student=MLPStudent(hidden_units=(32, 32), standardize=True),
     temperature=2.0,
     alpha=0.1,
     epochs=10,
+    batch_size=32,
     learning_rate=0.01,
     random_state=0,
 )

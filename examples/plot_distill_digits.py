@@ -64,9 +64,10 @@ from skdistill import DistilledClassifier, MLPStudent
 
 scratch = DistilledClassifier(
     teacher=teacher,
-    student=MLPStudent(hidden_units=(16,)),
+    student=MLPStudent(hidden_units=(16,), standardize=True),
     alpha=1.0,
     epochs=25,
+    batch_size=32,
     random_state=0,
 )
 distilled = clone(scratch).set_params(alpha=0.1, temperature=4.0)

@@ -61,8 +61,9 @@ from skdistill import DistilledClassifier, MLPStudent
 
 student = DistilledClassifier(
     teacher=teacher,
-    student=MLPStudent(hidden_units=(16,)),
+    student=MLPStudent(hidden_units=(16,), standardize=True),
     epochs=10,
+    batch_size=32,
     learning_rate=0.01,
     random_state=0,
 )

@@ -91,9 +91,10 @@ X_unlabeled_scaled = scaler.transform(X_unlabeled)
 def make_search():
     student = DistilledClassifier(
         teacher=LogisticRegression(max_iter=1000),
-        student=MLPStudent(hidden_units=(32,)),
+        student=MLPStudent(hidden_units=(32,), standardize=True),
         alpha=0.1,
         epochs=15,
+        batch_size=32,
         learning_rate=0.01,
         random_state=0,
     ).set_fit_request(sample_weight=True, X_unlabeled=True)

@@ -50,6 +50,8 @@ teacher = DistilledClassifier(
     student=teacher_builder,
     alpha=1.0,
     epochs=4,
+    batch_size=32,
+    n_iter_no_change=None,  # fixed epochs, as in the notebook
     validation_fraction=0.1,
     random_state=0,
 ).fit(X_train, y_train)
@@ -68,6 +70,8 @@ scratch = DistilledClassifier(
     student=student_builder,
     alpha=1.0,
     epochs=12,
+    batch_size=32,
+    n_iter_no_change=None,  # fixed epochs, as in the notebook
     validation_fraction=0.1,
     random_state=0,
 ).fit(X_train, y_train)
@@ -87,6 +91,8 @@ distilled = DistilledClassifier(
     temperature=4.0,
     alpha=0.1,
     epochs=12,
+    batch_size=32,
+    n_iter_no_change=None,  # fixed epochs, as in the notebook
     validation_fraction=0.1,
     random_state=0,
 ).fit(X_train, y_train)

@@ -49,7 +49,7 @@ teacher = LogisticRegression(max_iter=1000).fit(X_map[:5000], y[:5000])
 # rows and Keras's progress over the batches.
 student = DistilledClassifier(
     teacher=teacher,
-    student=MLPStudent(hidden_units=(64,)),
+    student=MLPStudent(hidden_units=(64,), standardize=True),
     temperature=2.0,
     epochs=2,
     batch_size=256,

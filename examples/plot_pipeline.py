@@ -47,10 +47,11 @@ pipe = make_pipeline(
     PCA(n_components=30, whiten=True, random_state=0),
     DistilledClassifier(
         teacher=LogisticRegression(max_iter=1000),
-        student=MLPStudent(hidden_units=(16,)),
+        student=MLPStudent(hidden_units=(16,), standardize=True),
         temperature=4.0,
         alpha=0.1,
         epochs=20,
+        batch_size=32,
         learning_rate=0.01,
         random_state=0,
     ),

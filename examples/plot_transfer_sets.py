@@ -71,7 +71,7 @@ from skdistill import DistilledClassifier, MLPStudent, Munge
 
 distilled = DistilledClassifier(
     teacher=teacher,
-    student=MLPStudent(hidden_units=(64, 64)),
+    student=MLPStudent(hidden_units=(64, 64), standardize=True),
     temperature=2.0,
     alpha=0.1,
     epochs=20,

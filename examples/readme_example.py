@@ -17,7 +17,9 @@ teacher = make_pipeline(
     StandardScaler(), MLPClassifier((512,), max_iter=500, random_state=0)
 ).fit(X_train, y_train)
 student = DistilledClassifier(
-    teacher=teacher, student=MLPStudent(hidden_units=(16,)), epochs=30, random_state=0
+    teacher=teacher,
+    student=MLPStudent(hidden_units=(16,), standardize=True),
+    random_state=0,
 )
 scratch = clone(student).set_params(alpha=1.0)
 student.fit(X_train, y_train)

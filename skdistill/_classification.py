@@ -20,7 +20,7 @@ from sklearn.base import (
     clone,
     is_classifier,
 )
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -117,10 +117,12 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         ``teacher_`` and labels ``X_unlabeled`` and synthetic rows. An int is
         the number of stratified folds. ``None`` uses the teacher fitted on all
         rows for every row. Ignored when ``alpha=1``.
-    epochs : int, default=20
-        Passes over the training rows.
-    batch_size : int, default=32
-        Rows per gradient step.
+    epochs : int, default=200
+        The most passes over the training rows; training stops earlier once
+        the loss stops improving (see ``n_iter_no_change``).
+    batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` is ``min(200, n_rows)`` over the
+        labeled and transfer rows, as in ``MLPClassifier``.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         The optimizer, by name or as an instance; an instance is copied from its
         config, never trained in place.
@@ -128,10 +130,21 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         Learning rate; ``None`` keeps the optimizer's own.
     validation_fraction : float, default=0.0
         Fraction of the labeled rows held out (stratified where possible) to
-        report ``val_*`` metrics in ``history_`` each epoch, in [0, 1).
+        report ``val_*`` metrics in ``history_`` each epoch, in [0, 1). When
+        above 0, early stopping watches the held-out loss and the best
+        epoch's weights are kept.
+    n_iter_no_change : int or None, default=10
+        Stop training once the loss (the held-out loss when
+        ``validation_fraction > 0``, else the training loss) has not improved
+        by at least ``tol`` for this many epochs in a row, as
+        ``MLPClassifier`` does. ``None`` always trains all ``epochs``. An
+        ``EarlyStopping`` in ``callbacks`` replaces this rule.
+    tol : float, default=1e-4
+        The least decrease of the loss that counts as an improvement for
+        ``n_iter_no_change``.
     callbacks : list of keras.callbacks.Callback, default=None
-        Keras callbacks for the student's training, e.g. ``EarlyStopping``.
-        Each ``fit`` uses deep copies.
+        Keras callbacks for the student's training, e.g. ``EarlyStopping``
+        with settings of your own. Each ``fit`` uses deep copies.
     inference_batch_size : int, default=4096
         Rows per forward pass of the student in ``predict`` and
         ``predict_proba`` (a Keras teacher's pass uses ``KerasTeacher.batch_size``).
@@ -175,6 +188,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     student_model_ : keras.Model
         The trained Keras student, uncompiled, ready to save or serve (the
         same object as ``student_``); absent for a scikit-learn student.
+    n_iter_ : int
+        Epochs the Keras student was trained for: ``epochs``, or fewer when
+        training stopped early. Keras students only.
     history_ : dict of str to list of float
         Per-epoch ``loss`` (total), ``hard_loss``, ``soft_loss`` and
         ``accuracy`` on the training rows, and ``val_``-prefixed versions when
@@ -211,9 +227,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     >>> X, y = load_digits(return_X_y=True)
     >>> teacher = RandomForestClassifier(random_state=0).fit(X, y)
     >>> # A forest's probabilities are soft already: no further softening.
-    >>> clf = DistilledClassifier(
-    ...     teacher=teacher, temperature=1.0, epochs=5, random_state=0
-    ... )
+    >>> clf = DistilledClassifier(teacher=teacher, temperature=1.0, random_state=0)
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
@@ -232,9 +246,14 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "scale_soft_loss": ["boolean"],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_iter_no_change": [None, Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
         "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
         "teacher_cache": ["boolean"],
         "random_state": ["random_state"],
@@ -251,11 +270,13 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         scale_soft_loss=True,
         augment=None,
         teacher_cv=None,
-        epochs=20,
-        batch_size=32,
+        epochs=200,
+        batch_size="auto",
         optimizer="adam",
         learning_rate=0.001,
         validation_fraction=0.0,
+        n_iter_no_change=10,
+        tol=1e-4,
         callbacks=None,
         inference_batch_size=4096,
         teacher_cache=True,
@@ -275,6 +296,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.callbacks = callbacks
         self.inference_batch_size = inference_batch_size
         self.teacher_cache = teacher_cache
@@ -433,6 +456,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
                 name: [float(v) for v in values]
                 for name, values in history.history.items()
             }
+            self.n_iter_ = len(history.epoch)
             self._forward = ForwardPass()
         return self
 

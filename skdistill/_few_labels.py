@@ -147,7 +147,9 @@ def run_transfer_compare(
     def fit_pair(builder, labeled, transfer, fitted_teacher, seed):
         common = dict(
             student=builder,
+            # The epochs the report names, for every seed and width.
             epochs=epochs,
+            n_iter_no_change=None,
             batch_size=batch_size,
             random_state=seed,
             verbose=verbose,
@@ -186,7 +188,11 @@ def run_transfer_compare(
             make_teacher(teacher, seed), X_train[teacher_rows], y_train[teacher_rows]
         )
         scratch, distilled = fit_pair(
-            MLPStudent(hidden_units=(units,)), labeled, transfer, fitted, seed
+            MLPStudent(hidden_units=(units,), standardize=True),
+            labeled,
+            transfer,
+            fitted,
+            seed,
         )
         accuracies["teacher"].append(
             float(accuracy_score(y_test, fitted.predict(X_test)))
@@ -212,7 +218,7 @@ def run_transfer_compare(
         if width == units:
             compression.append(first_point)
             continue
-        student = MLPStudent(hidden_units=(width,))
+        student = MLPStudent(hidden_units=(width,), standardize=True)
         scratch, distilled = fit_pair(
             student, labeled, transfer, first_teacher, seeds[0]
         )

@@ -198,12 +198,18 @@ class ForwardPass:
         )
 
 
-def training_data(x, y, sample_weight, *, batch_size, seed):
+def training_data(x, y, sample_weight, *, batch_size, seed, repeat=False):
     """What to pass to ``Model.fit`` as ``x`` for shuffled mini-batches.
 
     On the TensorFlow backend a ``tf.data`` pipeline (shuffle, then batch)
     cuts Keras's per-batch and per-epoch overhead for in-memory arrays several
     times over; other backends get the arrays, and ``fit`` shuffles them.
+
+    ``repeat=True`` (TensorFlow only) repeats the shuffled passes without end
+    and sets ``steps_per_epoch`` to one pass, so that Keras keeps one iterator
+    for the whole fit instead of starting one per epoch: for epochs of a few
+    steps that start-up costs more than the steps. Each epoch is still
+    exactly one pass, reshuffled.
 
     Returns
     -------
@@ -223,9 +229,15 @@ def training_data(x, y, sample_weight, *, batch_size, seed):
 
     dataset = tf.data.Dataset.from_tensor_slices((x, y, sample_weight))
     dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size)
+    kwargs = {}
+    if repeat:
+        # Batching before repeating keeps each pass's last, short batch, so
+        # epochs stay aligned with passes.
+        dataset = dataset.repeat()
+        kwargs["steps_per_epoch"] = -(-len(x) // batch_size)
     # The pipeline shuffles; Keras must not try to.
-    return {"x": dataset, "shuffle": False}
+    return {"x": dataset.prefetch(tf.data.AUTOTUNE), "shuffle": False, **kwargs}
 
 
 def seed_from(random_state):

@@ -25,7 +25,7 @@ def model_presets():
             ConvNet(filters=(16, 32)),
         ),
         "mlp": (
-            MLPStudent(hidden_units=(1200, 1200), dropout=0.3),
-            MLPStudent(hidden_units=(32,)),
+            MLPStudent(hidden_units=(1200, 1200), dropout=0.3, standardize=True),
+            MLPStudent(hidden_units=(32,), standardize=True),
         ),
     }

@@ -22,9 +22,11 @@ import copy
 import itertools
 import json
 import threading
+import warnings
 
 import joblib
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from ._keras import outputs_probabilities
 from ._keras_hooks import flatten_layers
@@ -36,6 +38,13 @@ MAX_BYTES = 256 * 2**20
 # Training steps per call into the backend: per-step Python overhead otherwise
 # dominates for small students. Keras's PyTorch trainer takes one only.
 STEPS_PER_EXECUTION = 16
+# A pass of at most this many steps runs as one call into the backend, over
+# rows repeated without end: Keras then keeps one data iterator for the whole
+# fit. Starting an iterator per epoch cost more than a 3-step epoch's steps
+# (benchmarks/bench_convergence.py).
+MAX_REPEATED_STEPS = 64
+# batch_size="auto" is min(AUTO_BATCH_SIZE, rows), as in MLPClassifier.
+AUTO_BATCH_SIZE = 200
 #: The estimator's parameters that train_student takes by the same names.
 TRAINING_SETTINGS = (
     "temperature",
@@ -46,6 +55,8 @@ TRAINING_SETTINGS = (
     "optimizer",
     "learning_rate",
     "validation_fraction",
+    "n_iter_no_change",
+    "tol",
     "callbacks",
     "verbose",
 )
@@ -269,6 +280,8 @@ def train_student(
     optimizer,
     learning_rate,
     validation_fraction,
+    n_iter_no_change,
+    tol,
     callbacks,
     verbose,
     seed,
@@ -298,7 +311,7 @@ def train_student(
     temperature, alpha, scale_soft_loss
         The loss's settings (see :class:`skdistill._loss.DistillationLoss`).
     epochs, batch_size, optimizer, learning_rate, validation_fraction, \
-callbacks, verbose
+n_iter_no_change, tol, callbacks, verbose
         As the estimator's parameters of the same names.
     seed : int or None
         Seeds shuffling, the validation split and trimming.
@@ -313,7 +326,14 @@ callbacks, verbose
     The compiled training model is taken from, and returned to,
     :data:`TRAINERS` when one of the same structure exists, which saves
     tracing the training step again.
+
+    Unless ``n_iter_no_change`` is None or ``callbacks`` hold an
+    ``EarlyStopping`` of the user's, training stops early (see
+    :func:`_early_stopping`); a fit that runs all ``epochs`` without meeting
+    that test warns with a ``ConvergenceWarning``, as ``MLPClassifier`` does.
     """
+    if batch_size == "auto":
+        batch_size = min(AUTO_BATCH_SIZE, len(targets))
     batch_size = int(batch_size)
     data, validation_data, n_fit_rows = fit_arguments(
         rows,
@@ -323,9 +343,13 @@ callbacks, verbose
         batch_size=batch_size,
         validation_fraction=validation_fraction,
         seed=seed,
+        max_repeated_steps=MAX_REPEATED_STEPS,
     )
     steps_per_epoch = -(-n_fit_rows // batch_size)
-    steps_per_execution = min(STEPS_PER_EXECUTION, steps_per_epoch)
+    # Repeated rows: one call per pass, so that each call ends on a pass.
+    steps_per_execution = data.get(
+        "steps_per_epoch", min(STEPS_PER_EXECUTION, steps_per_epoch)
+    )
     if keras.backend.backend() == "torch":
         steps_per_execution = 1
     optimizer = make_optimizer(keras, optimizer, learning_rate)
@@ -369,6 +393,11 @@ callbacks, verbose
     if trainer.student is not student:
         trainer.load(student, temperature, alpha)
     callbacks = [copy.deepcopy(c) for c in callbacks or ()]
+    stopper = _early_stopping(
+        keras, callbacks, n_iter_no_change, tol, validation=validation_data is not None
+    )
+    if stopper is not None:
+        callbacks.append(stopper)
     if int(verbose) == 1 and not any(
         isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks
     ):
@@ -399,7 +428,43 @@ callbacks, verbose
         trainer.unload(student)
     if key is not None:
         TRAINERS.put(key, trainer)
+    if (
+        stopper is not None
+        and len(history.epoch) >= int(epochs)
+        and not (stopper.stopped_epoch)
+    ):
+        warnings.warn(
+            f"The student's training ran all epochs={int(epochs)} and the "
+            f"{stopper.monitor} was still improving by more than tol={tol} "
+            f"within n_iter_no_change={n_iter_no_change} epochs. Raise epochs "
+            "to train it to convergence.",
+            ConvergenceWarning,
+            stacklevel=5,
+        )
     return history
+
+
+def _early_stopping(keras, callbacks, n_iter_no_change, tol, *, validation):
+    """The early-stopping callback that ``fit`` adds, or None.
+
+    In the manner of ``MLPClassifier``: training stops once the loss has not
+    improved by at least ``tol`` for ``n_iter_no_change`` epochs in a row.
+    The loss is the held-out one when there is a validation split, and the
+    best epoch's weights are then restored; else it is the training loss.
+    None when ``n_iter_no_change`` is None or the user's ``callbacks`` stop
+    early themselves.
+    """
+    if n_iter_no_change is None or any(
+        isinstance(c, keras.callbacks.EarlyStopping) for c in callbacks
+    ):
+        return None
+    return keras.callbacks.EarlyStopping(
+        monitor="val_loss" if validation else "loss",
+        mode="min",
+        min_delta=float(tol),
+        patience=int(n_iter_no_change),
+        restore_best_weights=validation,
+    )
 
 
 def _new_trainer(

@@ -130,7 +130,15 @@ def packed_targets(classes, y, sample_weight, t_logits):
 
 
 def fit_arguments(
-    rows, targets, weights, *, n_labeled, batch_size, validation_fraction, seed
+    rows,
+    targets,
+    weights,
+    *,
+    n_labeled,
+    batch_size,
+    validation_fraction,
+    seed,
+    max_repeated_steps=0,
 ):
     """Keras ``fit`` arguments for the training rows, the validation data and
     the number of training rows.
@@ -139,7 +147,10 @@ def fit_arguments(
     TensorFlow); a :class:`BlockReader` becomes a ``PyDataset`` that reads
     a block at a time. Under a Keras distribution that splits each batch
     across devices, the row counts are trimmed to a multiple of the number
-    of devices (see :func:`_trim_to_shards`).
+    of devices (see :func:`_trim_to_shards`). In-memory rows whose pass
+    takes at most ``max_repeated_steps`` batches are repeated without end,
+    one pass per epoch (``repeat`` of :func:`skdistill._keras.training_data`);
+    the data's ``steps_per_epoch`` then says so.
     """
     split = _validation_split(targets, n_labeled, validation_fraction, seed)
     if split is None:
@@ -171,6 +182,7 @@ def fit_arguments(
         weights[fit_rows],
         batch_size=batch_size,
         seed=seed,
+        repeat=-(-n_fit_rows // batch_size) <= max_repeated_steps,
     )
     validation_data = (
         None if val_idx is None else (rows[val_idx], targets[val_idx], weights[val_idx])

@@ -41,7 +41,7 @@ def small_data():
 @pytest.fixture
 def tiny_student():
     """A student that trains in a fraction of a second."""
-    return MLPStudent(hidden_units=(16,))
+    return MLPStudent(hidden_units=(16,), standardize=True)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skdistill import DistilledClassifier, TeacherOutputCache, get_teacher_cache
 
-FAST = dict(epochs=1, random_state=0)
+FAST = dict(epochs=1, random_state=0, batch_size=32, n_iter_no_change=None)
 
 
 class _CountingTeacher(LogisticRegression):

@@ -10,7 +10,9 @@ from skdistill import DistilledClassifier
 
 pytestmark = pytest.mark.backends
 
-FAST = dict(epochs=8, learning_rate=0.01, random_state=0)
+FAST = dict(
+    epochs=8, learning_rate=0.01, random_state=0, batch_size=32, n_iter_no_change=None
+)
 
 
 # Parameter checks: tests/test_validation.py.

@@ -87,9 +87,10 @@ def test_keras_bar_counts_up_to_the_true_number_of_steps(capsys):
             time.sleep(0.06)
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 4)).astype(np.float32)
-    y = rng.integers(0, 3, 300)
-    # 300 rows in batches of 8: 38 steps, run 16 at a time (16 + 16 + 6).
+    X = rng.normal(size=(600, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 600)
+    # 600 rows in batches of 8: 75 steps, too many to run as one call, so
+    # run 16 at a time (16 + 16 + 16 + 16 + 11).
     DistilledClassifier(
         student=MLPStudent(hidden_units=(8,)),
         alpha=1.0,
@@ -100,9 +101,9 @@ def test_keras_bar_counts_up_to_the_true_number_of_steps(capsys):
         random_state=0,
     ).fit(X, y)
     counts = _counts(capsys.readouterr().out)
-    assert counts[:3] == [(16, 38), (32, 38), (38, 38)], counts
-    assert counts[-1] == (38, 38)
-    assert max(done for done, _ in counts) == 38
+    assert counts[:5] == [(16, 75), (32, 75), (48, 75), (64, 75), (75, 75)], counts
+    assert counts[-1] == (75, 75)
+    assert max(done for done, _ in counts) == 75
 
 
 def test_console_off_a_terminal_prints_lines():

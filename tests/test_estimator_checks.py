@@ -35,8 +35,9 @@ def _expected_failed_checks(estimator):
     [
         DistilledClassifier(
             teacher=LogisticRegression(),
-            student=MLPStudent(hidden_units=(16,)),
+            student=MLPStudent(hidden_units=(16,), standardize=True),
             epochs=10,
+            batch_size=32,
             learning_rate=0.01,
             random_state=0,
         ),

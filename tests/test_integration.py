@@ -16,7 +16,9 @@ from skdistill import DistilledClassifier, MLPStudent
 
 pytestmark = pytest.mark.backends
 
-FAST = dict(epochs=4, learning_rate=0.01, random_state=0)
+FAST = dict(
+    epochs=4, learning_rate=0.01, random_state=0, batch_size=32, n_iter_no_change=None
+)
 
 
 def test_clone_shares_a_fitted_teacher_and_copies_the_rest(small_data, teacher):
@@ -99,7 +101,7 @@ def test_grid_search_over_builder_hyperparameters(small_data, teacher):
 def test_cross_val_score_with_unfitted_teacher(small_data, tiny_student):
     X, y = small_data
     clf = DistilledClassifier(teacher=LogisticRegression(), student=tiny_student)
-    clf.set_params(epochs=15, learning_rate=0.01, random_state=0)
+    clf.set_params(epochs=15, learning_rate=0.01, batch_size=32, random_state=0)
     scores = cross_val_score(clf, X, y, cv=3)
     assert scores.shape == (3,) and scores.min() > 0.8
 

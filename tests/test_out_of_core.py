@@ -15,7 +15,9 @@ from skdistill._outofcore import BlockReader, release_rows, streamed_batches
 
 pytestmark = pytest.mark.backends
 
-FAST = dict(epochs=4, learning_rate=0.01, random_state=0)
+FAST = dict(
+    epochs=4, learning_rate=0.01, random_state=0, batch_size=32, n_iter_no_change=None
+)
 
 
 @pytest.fixture
@@ -107,6 +109,7 @@ def test_memmap_fit_maps_about_a_block_of_the_file_at_a_time(tmp_path, monkeypat
         teacher=GaussianNB().fit(X, y),
         student=MLPStudent(hidden_units=(4,)),
         epochs=1,
+        batch_size=32,
         random_state=0,
     )
     clf.fit(X_map, y)

@@ -14,7 +14,9 @@ from skdistill import DistilledClassifier, MLPStudent
 
 pytestmark = pytest.mark.backends
 
-FAST = dict(epochs=15, learning_rate=0.01, random_state=0)
+FAST = dict(
+    epochs=15, learning_rate=0.01, random_state=0, batch_size=32, n_iter_no_change=None
+)
 
 
 @pytest.fixture(autouse=True)

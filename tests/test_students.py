@@ -6,7 +6,9 @@ from sklearn.linear_model import LogisticRegression
 
 from skdistill import ConvNet, DistilledClassifier, MLPStudent
 
-FAST = dict(epochs=3, learning_rate=0.01, random_state=0)
+FAST = dict(
+    epochs=3, learning_rate=0.01, random_state=0, batch_size=32, n_iter_no_change=None
+)
 
 
 def test_builder_receives_meta(small_data, teacher):
@@ -141,7 +143,9 @@ def test_builder_hyperparameters_are_searchable(small_data, teacher):
 def test_mlp_student_standardizes_with_training_statistics(small_data):
     X, y = small_data
     shifted = X * 100 + 1000
-    clf = DistilledClassifier(teacher=LogisticRegression(), student=MLPStudent((16,)))
+    clf = DistilledClassifier(
+        teacher=LogisticRegression(), student=MLPStudent((16,), standardize=True)
+    )
     clf.set_params(epochs=10, learning_rate=0.01, random_state=0).fit(shifted, y)
     assert clf.score(shifted, y) > 0.8
 
@@ -185,7 +189,7 @@ def test_mlp_standardizes_flat_rows_per_feature_and_images_globally():
         "feature_mean": flat.mean(axis=0),
         "feature_std": flat.std(axis=0),
     }
-    layer = _normalization(MLPStudent().build(meta))
+    layer = _normalization(MLPStudent(standardize=True).build(meta))
     out = np.asarray(layer(flat))
     np.testing.assert_allclose(out[:, :2].std(axis=0), 1.0, rtol=1e-3)
     np.testing.assert_allclose(out[:, 2], 0.0, atol=1e-5)  # constant: centred only
@@ -200,6 +204,10 @@ def test_mlp_standardizes_flat_rows_per_feature_and_images_globally():
         "feature_mean": images.mean(axis=0),
         "feature_std": images.std(axis=0),
     }
-    out = np.asarray(_normalization(MLPStudent().build(meta))(images.reshape(100, -1)))
+    out = np.asarray(
+        _normalization(MLPStudent(standardize=True).build(meta))(
+            images.reshape(100, -1)
+        )
+    )
     assert np.abs(out).max() < 10
     np.testing.assert_allclose(out.std(), 1.0, rtol=1e-3)

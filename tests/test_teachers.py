@@ -21,7 +21,9 @@ def _numpy(tensor):
     return keras.ops.convert_to_numpy(tensor)
 
 
-FAST = dict(epochs=8, learning_rate=0.01, random_state=0)
+FAST = dict(
+    epochs=8, learning_rate=0.01, random_state=0, batch_size=32, n_iter_no_change=None
+)
 
 
 def _swapped(y):

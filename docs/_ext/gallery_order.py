@@ -11,6 +11,7 @@ import os
 
 GALLERY_ORDER = [
     "plot_distill_digits.py",
+    "plot_convergence.py",
     "plot_original_experiment.py",
     "plot_pipeline.py",
     "plot_grid_search.py",

@@ -1,0 +1,234 @@
+"""Is the default student trained to convergence? Against ``MLPClassifier()``.
+
+For each problem this fits, over seeds, scikit-learn's ``MLPClassifier()``
+with its defaults and ``DistilledClassifier(alpha=1.0)`` with its defaults
+(the default student trained from scratch on the labels, no teacher), on the
+same raw features, and reports test accuracy (and ROC AUC on the binary
+tables) as mean ± sd, the fit time of each, and how many epochs each ran.
+The distilled estimator's fit is timed twice per seed: the first fit in the
+process of each problem traces its training step; the second, of the same
+structure, reuses it (the time asked of it: within 2x MLPClassifier's). The
+import of Keras and TensorFlow, paid once per process, is timed apart.
+
+Problems:
+
+* ``digits``: ``load_digits``, a stratified 25% test split;
+* ``transfer600``: 600 labeled rows of ``bench_transfer``'s synthetic 5-class
+  problem, tested on its 5,000 test rows;
+* ``nass``: ``nass_cds.csv.gz`` (car crashes, target ``dead``; ``injSeverity``
+  and ``caseid`` dropped), a stratified 25% test split;
+* ``lending``: ``lending_club.csv.gz`` (target ``Class == "bad"``), the same.
+
+Categorical columns are one-hot encoded and missing numbers take the training
+rows' median; nothing is scaled, as neither model's default asks for it.
+``--standardized`` adds the default network with ``MLPStudent(standardize=
+True)``, and ``MLPClassifier`` behind a ``StandardScaler``, for comparison.
+
+Run::
+
+    python benchmarks/bench_convergence.py --json bench_convergence.json
+
+The tables default to ``../shared/data`` beside the checkout, or
+``$SKDISTILL_DATA_DIR``; ``--data-dir`` overrides both.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+PROBLEMS = ("digits", "transfer600", "nass", "lending")
+TABLES = {
+    "nass": ("nass_cds.csv.gz", "dead", "dead", ["injSeverity", "caseid"]),
+    "lending": ("lending_club.csv.gz", "Class", "bad", []),
+}
+
+
+def load_problem(name, data_dir):
+    """Training and test rows of ``name``: X_train, X_test, y_train, y_test."""
+    from sklearn.model_selection import train_test_split
+
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return train_test_split(
+            X.astype(np.float32), y, test_size=0.25, stratify=y, random_state=0
+        )
+    if name == "transfer600":
+        from bench_transfer import PROBLEM, make_problem
+
+        config = dict(PROBLEM, n_teacher=0, n_labeled=600, n_unlabeled=0)
+        problem = make_problem(config, 0)
+        (X_train, y_train), (X_test, y_test) = problem["labeled"], problem["test"]
+        return X_train, X_test, y_train, y_test
+    import pandas as pd
+
+    file, target, positive, drop = TABLES[name]
+    frame = pd.read_csv(Path(data_dir) / file)
+    y = (frame.pop(target) == positive).to_numpy().astype(np.int64)
+    frame = frame.drop(columns=drop)
+    categorical = [
+        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    X = pd.get_dummies(frame, columns=categorical, dtype=np.float32).to_numpy(
+        np.float32
+    )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    medians = np.nanmedian(X_train, axis=0)
+    for part in (X_train, X_test):
+        rows, cols = np.nonzero(np.isnan(part))
+        part[rows, cols] = medians[cols]
+    return X_train, X_test, y_train, y_test
+
+
+def scores(model, X_test, y_test):
+    """Test accuracy, and ROC AUC for two classes."""
+    from sklearn.metrics import roc_auc_score
+
+    out = {"accuracy": float(np.mean(model.predict(X_test) == y_test))}
+    if len(np.unique(y_test)) == 2:
+        out["roc_auc"] = float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+    return out
+
+
+def timed_fit(model, X, y):
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    seconds = time.perf_counter() - start
+    converged = not any("onverge" in type(w.message).__name__ for w in caught)
+    return seconds, converged
+
+
+def run_problem(name, data_dir, seeds, standardized):
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skdistill import DistilledClassifier, MLPStudent
+
+    X_train, X_test, y_train, y_test = load_problem(name, data_dir)
+    print(
+        f"\n{name}: {len(X_train)} training rows, {len(X_test)} test rows, "
+        f"{X_train.shape[1]} features, {len(np.unique(y_train))} classes",
+        flush=True,
+    )
+    models = {
+        "MLPClassifier()": lambda seed: MLPClassifier(random_state=seed),
+        "DistilledClassifier(alpha=1)": lambda seed: DistilledClassifier(
+            alpha=1.0, random_state=seed
+        ),
+    }
+    if standardized:
+        models["StandardScaler + MLPClassifier()"] = lambda seed: make_pipeline(
+            StandardScaler(), MLPClassifier(random_state=seed)
+        )
+        models["DistilledClassifier(alpha=1, MLPStudent(standardize=True))"] = (
+            lambda seed: DistilledClassifier(
+                alpha=1.0, student=MLPStudent(standardize=True), random_state=seed
+            )
+        )
+    results = {}
+    for label, make in models.items():
+        runs = []
+        for seed in seeds:
+            run = {"seed": seed}
+            if label.startswith("Distilled"):
+                # A first fit traces the training step; the second reuses it.
+                run["first_fit_s"], _ = timed_fit(make(seed), X_train, y_train)
+            model = make(seed)
+            run["fit_s"], run["converged"] = timed_fit(model, X_train, y_train)
+            final = model[-1] if hasattr(model, "steps") else model
+            run["epochs"] = int(final.n_iter_)
+            run.update(scores(model, X_test, y_test))
+            runs.append(run)
+        results[label] = runs
+        print(f"  {_summary(label, runs)}", flush=True)
+    return results
+
+
+def _mean_sd(values):
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.4f} ± {values.std(ddof=1) if len(values) > 1 else 0:.4f}"
+
+
+def _summary(label, runs):
+    parts = [f"{label:<58}", f"accuracy {_mean_sd([r['accuracy'] for r in runs])}"]
+    if "roc_auc" in runs[0]:
+        parts.append(f"ROC AUC {_mean_sd([r['roc_auc'] for r in runs])}")
+    parts.append(f"fit {np.mean([r['fit_s'] for r in runs]):.2f} s")
+    if "first_fit_s" in runs[0]:
+        parts.append(f"(first {runs[0]['first_fit_s']:.2f} s)")
+    parts.append(f"epochs {[r['epochs'] for r in runs]}")
+    unconverged = sum(not r["converged"] for r in runs)
+    if unconverged:
+        parts.append(f"{unconverged} not converged")
+    return "  ".join(parts)
+
+
+def ratios(results):
+    """Per problem: distilled default − MLPClassifier (score), and time ratio."""
+    out = {}
+    for name, models in results.items():
+        ours, theirs = models["DistilledClassifier(alpha=1)"], models["MLPClassifier()"]
+        metric = "roc_auc" if "roc_auc" in ours[0] else "accuracy"
+
+        def mean(runs, key):
+            return float(np.mean([r[key] for r in runs]))
+
+        out[name] = {
+            "metric": metric,
+            "difference": mean(ours, metric) - mean(theirs, metric),
+            "fit_time_ratio": mean(ours, "fit_s") / mean(theirs, "fit_s"),
+        }
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_dir = os.environ.get("SKDISTILL_DATA_DIR") or str(
+        HERE.parent.parent / "shared" / "data"
+    )
+    parser.add_argument("--data-dir", default=default_dir)
+    parser.add_argument("--problems", nargs="+", choices=PROBLEMS, default=PROBLEMS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--standardized", action="store_true")
+    parser.add_argument("--json", default=None, help="write the results here")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    from skdistill._keras import import_keras
+
+    import_keras()
+    print(f"importing Keras and TensorFlow: {time.perf_counter() - start:.2f} s")
+    results = {
+        name: run_problem(name, args.data_dir, args.seeds, args.standardized)
+        for name in args.problems
+    }
+    summary = ratios(results)
+    print("\nDistilledClassifier(alpha=1) against MLPClassifier(), means over seeds:")
+    for name, row in summary.items():
+        print(
+            f"  {name:<12} {row['metric']:<9} difference {row['difference']:+.4f}  "
+            f"fit time ratio {row['fit_time_ratio']:.2f}x"
+        )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"results": results, "summary": summary}, indent=2)
+        )
+
+
+if __name__ == "__main__":
+    main()
