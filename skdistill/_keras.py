@@ -240,6 +240,24 @@ def training_data(x, y, sample_weight, *, batch_size, seed, repeat=False):
     return {"x": dataset.prefetch(tf.data.AUTOTUNE), "shuffle": False, **kwargs}
 
 
+def held_out_data(x, y, sample_weight, *, batch_size):
+    """What to pass to ``Model.fit`` as ``validation_data``.
+
+    On the TensorFlow backend a ``tf.data`` pipeline of batches: Keras turns
+    arrays into a pipeline whose iterator, started at every epoch's
+    evaluation, cost about 10 ms on 2 CPU cores, several times the epoch's
+    training steps on small data; this one starts in a fraction of that.
+    Other backends get the arrays.
+    """
+    keras = import_keras()
+    if keras.backend.backend() != "tensorflow":
+        return (x, y, sample_weight)
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, y, sample_weight))
+    return dataset.batch(batch_size)
+
+
 def seed_from(random_state):
     """An integer seed drawn from ``random_state``, or None."""
     if random_state is None:

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_array
 
-from ._keras import training_data
+from ._keras import held_out_data, training_data
 from ._outofcore import BlockReader, is_memmap, streamed_batches
 from ._transfer import check_augment
 
@@ -185,7 +185,11 @@ def fit_arguments(
         repeat=-(-n_fit_rows // batch_size) <= max_repeated_steps,
     )
     validation_data = (
-        None if val_idx is None else (rows[val_idx], targets[val_idx], weights[val_idx])
+        None
+        if val_idx is None
+        else held_out_data(
+            rows[val_idx], targets[val_idx], weights[val_idx], batch_size=batch_size
+        )
     )
     return data, validation_data, n_fit_rows
 

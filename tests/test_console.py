@@ -87,10 +87,10 @@ def test_keras_bar_counts_up_to_the_true_number_of_steps(capsys):
             time.sleep(0.06)
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(600, 4)).astype(np.float32)
-    y = rng.integers(0, 3, 600)
-    # 600 rows in batches of 8: 75 steps, too many to run as one call, so
-    # run 16 at a time (16 + 16 + 16 + 16 + 11).
+    X = rng.normal(size=(1100, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 1100)
+    # 1,100 rows in batches of 8: 138 steps, too many to run as one call, so
+    # run 16 at a time (16 + ... + 16 + 10).
     DistilledClassifier(
         student=MLPStudent(hidden_units=(8,)),
         alpha=1.0,
@@ -101,9 +101,10 @@ def test_keras_bar_counts_up_to_the_true_number_of_steps(capsys):
         random_state=0,
     ).fit(X, y)
     counts = _counts(capsys.readouterr().out)
-    assert counts[:5] == [(16, 75), (32, 75), (48, 75), (64, 75), (75, 75)], counts
-    assert counts[-1] == (75, 75)
-    assert max(done for done, _ in counts) == 75
+    expected = [(done, 138) for done in (*range(16, 138, 16), 138)]
+    assert counts[: len(expected)] == expected, counts
+    assert counts[-1] == (138, 138)
+    assert max(done for done, _ in counts) == 138
 
 
 def test_console_off_a_terminal_prints_lines():

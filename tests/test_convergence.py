@@ -48,10 +48,34 @@ def test_training_stops_after_n_iter_no_change_epochs_without_improvement(
     small_data,
 ):
     X, y = small_data
-    # No decrease is as large as tol: the first epoch is the best one.
+    # No decrease is as large as tol: every epoch after the first counts
+    # against the fit, and the fifth epoch is the fourth in a row (> 3).
     clf = _scratch(tol=1e6, n_iter_no_change=3, epochs=50).fit(X, y)
-    assert clf.n_iter_ == 4
-    assert len(clf.history_["loss"]) == 4
+    assert clf.n_iter_ == 5
+    assert len(clf.history_["loss"]) == 5
+
+
+def test_small_decreases_count_against_the_fit_as_in_mlpclassifier():
+    # A loss that falls by 0.6 * tol every epoch: each epoch misses tol, so
+    # MLPClassifier's rule stops after n_iter_no_change + 1 of them. Keras's
+    # EarlyStopping would not stop: its decreases add up past tol.
+    import keras
+
+    from skdistill._trainer import _early_stopping
+
+    class Model:
+        stop_training = False
+
+    stopper = _early_stopping(keras, [], 3, 1.0, validation=False)
+    stopper.set_model(Model())
+    stopper.on_train_begin()
+    stopped_at = None
+    for epoch in range(20):
+        stopper.on_epoch_end(epoch, {"loss": 100.0 - 0.6 * epoch})
+        if stopper.model.stop_training:
+            stopped_at = epoch
+            break
+    assert stopped_at == 4 == stopper.stopped_epoch
 
 
 def test_n_iter_no_change_none_trains_every_epoch(small_data):
@@ -112,9 +136,9 @@ def test_auto_batch_size_is_200_rows_at_most(small_data, n_rows, steps):
 
 def test_small_and_large_passes_train_alike(small_data):
     # 240 rows in batches of 8 (30 steps: rows repeated, one call per pass)
-    # and of 3 (80 steps: a finite pipeline per epoch) both learn the task.
+    # and of 1 (240 steps: a finite pipeline per epoch) both learn the task.
     X, y = small_data
-    for batch_size in (8, 3):
+    for batch_size in (8, 1):
         clf = _scratch(batch_size=batch_size, epochs=20, n_iter_no_change=None)
         assert clf.fit(X, y).score(X, y) > 0.95
         assert clf.n_iter_ == 20
@@ -155,7 +179,7 @@ def test_each_epoch_of_repeated_rows_is_one_whole_pass():
 def test_rows_are_not_repeated_when_a_pass_is_long():
     from skdistill._training_set import fit_arguments
 
-    n = 100
+    n = 200
     data, _, _ = fit_arguments(
         np.zeros((n, 2), np.float32),
         np.zeros((n, 3), np.float32),
