@@ -1,6 +1,7 @@
 """Lazy access to Keras, so that ``import skdistill`` stays fast, and seeding it."""
 
 import functools
+import logging
 import os
 import random
 import re
@@ -164,12 +165,44 @@ def predict_logits(model, X, *, batch_size, probabilities, compiled=False):
     chunks = []
     for start in range(0, len(X), batch_size):
         rows = X[start : start + batch_size]
-        out = model.predict_on_batch(rows) if compiled else model(rows, training=False)
+        if compiled:
+            with _quiet_retracing():
+                out = model.predict_on_batch(rows)
+        else:
+            out = model(rows, training=False)
         chunks.append(np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32))
     out = np.concatenate(chunks) if chunks else np.empty((0, 0), np.float32)
     if probabilities:
         out = np.log(np.clip(out, 1e-12, None))
     return out
+
+
+class _RetracingFilter(logging.Filter):
+    """Drops TensorFlow's warning that a function was traced again."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+_RETRACING_FILTER = _RetracingFilter()
+
+
+@contextmanager
+def _quiet_retracing():
+    """Keep TensorFlow's retracing warning off the console during ``predict``.
+
+    Each fitted student traces its own forward pass once, by design (see
+    :class:`ForwardPass`); TensorFlow counts the traces of every student's
+    pass together and, after five fitted estimators, warns of "excessive"
+    retracing on stderr. Only that warning, and only during this call, is
+    dropped.
+    """
+    logger = logging.getLogger("tensorflow")
+    logger.addFilter(_RETRACING_FILTER)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_RETRACING_FILTER)
 
 
 class ForwardPass:

@@ -74,3 +74,38 @@ def test_the_prediction_count_is_the_estimators_own(small_data, fitted):
     # Estimators sharing nothing count separately.
     other = clone(fitted).fit(X, fitted.predict(X))
     assert other._forward.calls == 0
+
+
+def test_many_fitted_students_predict_without_tensorflows_retracing_warning(
+    small_data,
+):
+    # Each student traces its own forward pass on its second prediction;
+    # TensorFlow counts those traces together and, after five, warns of
+    # "excessive" retracing unless predict keeps that warning quiet.
+    import logging
+
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the traced forward pass is TensorFlow's")
+    X, y = small_data
+    records = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    handler = Collect(level=logging.WARNING)
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    try:
+        for seed in range(7):
+            clf = DistilledClassifier(
+                alpha=1.0, student=MLPStudent((4,)), epochs=1, random_state=seed
+            ).fit(X, y)
+            for rows in (X, X[:100], X[:37]):  # several shapes per student
+                clf.predict(rows)
+                clf.predict_proba(rows)
+    finally:
+        logger.removeHandler(handler)
+    assert not [r for r in records if "retracing" in r], records
