@@ -453,10 +453,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         if keras_student:
             self.student_model_ = student
             self.history_ = {
-                name: [float(v) for v in values]
-                for name, values in history.history.items()
+                name: [float(v) for v in values] for name, values in history.items()
             }
-            self.n_iter_ = len(history.epoch)
+            self.n_iter_ = len(self.history_["loss"])
             self._forward = ForwardPass()
         return self
 

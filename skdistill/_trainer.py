@@ -49,6 +49,10 @@ STEPS_PER_EXECUTION = 16
 MAX_REPEATED_STEPS = 128
 # batch_size="auto" is min(AUTO_BATCH_SIZE, rows), as in MLPClassifier.
 AUTO_BATCH_SIZE = 200
+# Passes per Keras epoch, at most, when passes are grouped (see
+# _grouped_passes): Keras's work at each epoch's start and end (resetting and
+# reading every metric) cost more than a short pass's steps.
+MAX_PASSES_PER_EPOCH = 32
 #: The estimator's parameters that train_student takes by the same names.
 TRAINING_SETTINGS = (
     "temperature",
@@ -322,8 +326,8 @@ n_iter_no_change, tol, callbacks, verbose
 
     Returns
     -------
-    history : keras.callbacks.History
-        The record of the fit.
+    history : dict of str to list of float
+        Each epoch's (each pass's) loss and metrics, as ``History.history``.
 
     Notes
     -----
@@ -400,8 +404,18 @@ n_iter_no_change, tol, callbacks, verbose
     stopper = _early_stopping(
         keras, callbacks, n_iter_no_change, tol, validation=validation_data is not None
     )
-    if stopper is not None:
-        callbacks.append(stopper)
+    passes = _grouped_passes(data, validation_data, callbacks, verbose, epochs)
+    if passes is not None:
+        # Several passes per Keras epoch; each pass's figures and the
+        # stopping rule come from the pass log instead of Keras's epochs.
+        log = _pass_log_class(keras)(passes, int(epochs), stopper)
+        callbacks.append(log)
+        data = {**data, "steps_per_epoch": passes * data["steps_per_epoch"]}
+        fit_epochs = -(-int(epochs) // passes)
+    else:
+        fit_epochs = int(epochs)
+        if stopper is not None:
+            callbacks.append(stopper)
     if int(verbose) == 1 and not any(
         isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks
     ):
@@ -424,7 +438,7 @@ n_iter_no_change, tol, callbacks, verbose
     history = trainer.model.fit(
         **data,
         validation_data=validation_data,
-        epochs=int(epochs),
+        epochs=fit_epochs,
         callbacks=callbacks,
         verbose=int(verbose),
     )
@@ -432,11 +446,8 @@ n_iter_no_change, tol, callbacks, verbose
         trainer.unload(student)
     if key is not None:
         TRAINERS.put(key, trainer)
-    if (
-        stopper is not None
-        and len(history.epoch) >= int(epochs)
-        and not (stopper.stopped_epoch)
-    ):
+    history = dict(log.history if passes is not None else history.history)
+    if stopper is not None and stopper.stopped_epoch is None:
         warnings.warn(
             f"The student's training ran all epochs={int(epochs)} and the "
             f"{stopper.monitor} was still improving by at least tol={tol} in "
@@ -446,6 +457,79 @@ n_iter_no_change, tol, callbacks, verbose
             stacklevel=5,
         )
     return history
+
+
+def _grouped_passes(data, validation_data, callbacks, verbose, epochs):
+    """Passes per Keras epoch when short passes are grouped, or None.
+
+    Rows repeated without end (short passes on TensorFlow) can run several
+    passes per Keras epoch, which saves Keras's per-epoch work: 200 passes
+    of 3 steps spent more time resetting and reading metrics than in the
+    steps. Each pass is still one call into the backend, so the pass log
+    (:func:`_pass_log_class`) reads each pass's figures at its end and the
+    stopping rule still acts pass by pass. Only when nothing else watches the
+    epochs: no held-out rows, no callbacks of the user's, no progress output.
+    """
+    if (
+        "steps_per_epoch" not in data
+        or validation_data is not None
+        or callbacks
+        or int(verbose)
+    ):
+        return None
+    return max(1, min(MAX_PASSES_PER_EPOCH, int(epochs)))
+
+
+@functools.cache
+def _pass_log_class(keras):
+    class PassLog(keras.callbacks.Callback):
+        """Each pass's loss and metrics, when a Keras epoch holds several.
+
+        Keras's logs after a pass are means since the epoch began, over equal
+        amounts of data per pass (every row once), so a pass's own mean is
+        ``j * mean_j - (j - 1) * mean_{j - 1}`` for the epoch's j-th pass. The
+        pass's figures go to ``history`` and to the stopping rule; training
+        stops after ``max_passes`` passes.
+        """
+
+        def __init__(self, passes_per_epoch, max_passes, stopper):
+            super().__init__()
+            self.passes_per_epoch = passes_per_epoch
+            self.max_passes = max_passes
+            self.stopper = stopper
+
+        def on_train_begin(self, logs=None):
+            self.history = {}
+            self.passes = 0
+            if self.stopper is not None:
+                self.stopper.set_model(self.model)
+                self.stopper.on_train_begin()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.in_epoch = 0
+            self.means = {}
+
+        def on_train_batch_end(self, batch, logs=None):
+            j = self.in_epoch = self.in_epoch + 1
+            means = {name: float(value) for name, value in (logs or {}).items()}
+            figures = {
+                name: j * mean - (j - 1) * self.means.get(name, 0.0)
+                for name, mean in means.items()
+            }
+            self.means = means
+            for name, value in figures.items():
+                self.history.setdefault(name, []).append(value)
+            if self.stopper is not None:
+                self.stopper.on_epoch_end(self.passes, figures)
+            self.passes += 1
+            if self.passes >= self.max_passes:
+                self.model.stop_training = True
+
+        def on_train_end(self, logs=None):
+            if self.stopper is not None:
+                self.stopper.on_train_end()
+
+    return PassLog
 
 
 def _early_stopping(keras, callbacks, n_iter_no_change, tol, *, validation):

@@ -203,3 +203,25 @@ def test_convergence_settings_are_not_mutated_and_clone(small_data):
     assert clone(clf).get_params()["n_iter_no_change"] == 5
     assert clf.get_params()["tol"] == copied["tol"]
     assert clf.get_params()["batch_size"] == "auto"
+
+
+@pytest.mark.parametrize("tol", [1e-4, 0.05])
+def test_passes_grouped_in_keras_epochs_train_and_record_as_one_per_epoch(
+    small_data, tol
+):
+    # Without callbacks, short passes run many to a Keras epoch; a callback
+    # of the user's makes each pass its own epoch. Training is the same, and
+    # so are the per-pass figures and where the stopping rule ends the fit.
+    import keras
+
+    X, y = small_data
+    params = dict(epochs=60, tol=tol, n_iter_no_change=5)
+    grouped = _scratch(**params).fit(X, y)
+    single = _scratch(**params, callbacks=[keras.callbacks.Callback()]).fit(X, y)
+    assert grouped.n_iter_ == single.n_iter_
+    if tol == 0.05:
+        assert grouped.n_iter_ < 60
+    assert set(grouped.history_) == set(single.history_)
+    for name, values in single.history_.items():
+        np.testing.assert_allclose(grouped.history_[name], values, atol=2e-5)
+    np.testing.assert_array_equal(grouped.predict_proba(X), single.predict_proba(X))
