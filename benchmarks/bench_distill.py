@@ -100,6 +100,8 @@ def _classifier(config, **params):
         alpha=0.1,
         epochs=config["epochs"],
         batch_size=config["batch_size"],
+        # Fixed epochs, as measured (no early stopping).
+        n_iter_no_change=None,
         random_state=0,
     )
     return DistilledClassifier(**{**defaults, **params})
@@ -266,6 +268,7 @@ def _train_teacher(config, path):
         alpha=1.0,
         epochs=config["teacher_epochs"],
         batch_size=config["batch_size"],
+        n_iter_no_change=None,
         random_state=0,
     ).fit(X_train, y_train)
     clf.student_model_.save(path)

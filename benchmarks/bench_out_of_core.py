@@ -112,10 +112,11 @@ def measure(args):
     X = np.load(directory / "X.npy", mmap_mode=None if args.in_memory else "r")
     clf = DistilledClassifier(
         teacher=teacher,
-        student=MLPStudent(hidden_units=(64,)),
+        student=MLPStudent(hidden_units=(64,), standardize=True),
         temperature=2.0,
         epochs=args.epochs,
         batch_size=args.batch_size,
+        n_iter_no_change=None,
         random_state=0,
         verbose=args.verbose,
     )

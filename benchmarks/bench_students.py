@@ -371,9 +371,13 @@ class Run:
             if method == "distilled_munge":
                 n_rows += max(1, int(round(self.munge.size * len(X))))
             keras_params = dict(
-                student=MLPStudent(hidden_units=tuple(config["mlp_hidden_units"])),
+                student=MLPStudent(
+                    hidden_units=tuple(config["mlp_hidden_units"]), standardize=True
+                ),
                 epochs=mlp_epochs(n_rows, config),
                 batch_size=config["batch_size"],
+                # Fixed epochs, as measured (no early stopping).
+                n_iter_no_change=None,
                 random_state=seed,
             )
             if method in ("labels", "pseudo"):

@@ -61,11 +61,12 @@ def main(argv=None):
                 student = DistilledClassifier(
                     teacher=clone(teacher),
                     teacher_cv=cv,
-                    student=MLPStudent(hidden_units=(128, 128)),
+                    student=MLPStudent(hidden_units=(128, 128), standardize=True),
                     temperature=2.0,
                     alpha=0.1,
                     epochs=args.epochs,
                     batch_size=128,
+                    n_iter_no_change=None,
                     random_state=seed,
                 ).fit(X, y)
                 row[label].append(student.score(X_test, y_test))

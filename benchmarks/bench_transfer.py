@@ -125,10 +125,12 @@ def run_seed(config, seed, log=print):
         # The teacher is fitted (first) before any student is.
         defaults = dict(
             teacher=teacher,
-            student=MLPStudent(hidden_units=width),
+            student=MLPStudent(hidden_units=width, standardize=True),
             temperature=config["temperature"],
             alpha=config["alpha"],
             batch_size=config["batch_size"],
+            # Fixed epochs, as measured (no early stopping).
+            n_iter_no_change=None,
             random_state=seed,
         )
         return DistilledClassifier(**{**defaults, **params})
