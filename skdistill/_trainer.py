@@ -408,7 +408,7 @@ n_iter_no_change, tol, callbacks, verbose
     if passes is not None:
         # Several passes per Keras epoch; each pass's figures and the
         # stopping rule come from the pass log instead of Keras's epochs.
-        log = _pass_log_class(keras)(passes, int(epochs), stopper)
+        log = _pass_log_class(keras)(int(epochs), stopper)
         callbacks.append(log)
         data = {**data, "steps_per_epoch": passes * data["steps_per_epoch"]}
         fit_epochs = -(-int(epochs) // passes)
@@ -492,9 +492,8 @@ def _pass_log_class(keras):
         stops after ``max_passes`` passes.
         """
 
-        def __init__(self, passes_per_epoch, max_passes, stopper):
+        def __init__(self, max_passes, stopper):
             super().__init__()
-            self.passes_per_epoch = passes_per_epoch
             self.max_passes = max_passes
             self.stopper = stopper
 
