@@ -407,28 +407,26 @@ def _quiet_env():
     return env
 
 
-def test_a_small_run_is_quiet(tmp_path):
-    for args in (["--help"], ["--version"], ["compare", "--help"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "skdistill", *args],
-            capture_output=True,
-            text=True,
-            env=_quiet_env(),
-            timeout=120,
-            check=True,
-        )
-        assert done.stderr == "" and done.stdout
-    # The fastest run the command offers, at the default verbosity.
-    quick = [arg for arg in COMPARE if arg not in ("--verbose", "0")]
-    done = subprocess.run(
-        [sys.executable, "-m", "skdistill", *quick, "--out", str(tmp_path)],
+def _run_skdistill(*args, cwd=None, timeout=300):
+    """``python -m skdistill *args`` as such a user runs it; its result."""
+    return subprocess.run(
+        [sys.executable, "-m", "skdistill", *args],
         capture_output=True,
         text=True,
         env=_quiet_env(),
-        cwd=tmp_path,
-        timeout=300,
+        cwd=cwd,
+        timeout=timeout,
         check=True,
     )
+
+
+def test_a_small_run_is_quiet(tmp_path):
+    for args in (["--help"], ["--version"], ["compare", "--help"]):
+        done = _run_skdistill(*args, timeout=120)
+        assert done.stderr == "" and done.stdout
+    # The fastest run the command offers, at the default verbosity.
+    quick = [arg for arg in COMPARE if arg not in ("--verbose", "0")]
+    done = _run_skdistill(*quick, "--out", str(tmp_path), cwd=tmp_path)
     assert done.stderr == "", "no TensorFlow start-up lines"
     assert "\x1b" not in done.stdout and "\r" not in done.stdout
     lines = done.stdout.splitlines()
@@ -437,15 +435,7 @@ def test_a_small_run_is_quiet(tmp_path):
     assert re.fullmatch(r" +\[#+\] 3/3 epochs, \d+ s", lines[6]), lines[6]
     # The default scenario, small: quiet too (no FutureWarning from the teacher).
     small = [arg for arg in TRANSFER if arg not in ("--verbose", "0")]
-    done = subprocess.run(
-        [sys.executable, "-m", "skdistill", *small, "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=_quiet_env(),
-        cwd=tmp_path,
-        timeout=300,
-        check=True,
-    )
+    done = _run_skdistill(*small, "--out", str(tmp_path), cwd=tmp_path)
     assert done.stderr == ""
     lines = done.stdout.splitlines()
     assert len(lines) <= 60 and "\x1b" not in done.stdout
