@@ -43,8 +43,8 @@ def expansion_times(data, teacher, seed, temperature, alpha):
     """Seconds to fit the student on hard labels and on expanded rows."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from skdistill._sklearn_students import MIN_TARGET, soft_targets
-    from skdistill._teachers import teacher_logits
+    from skdistill.students._sklearn import MIN_TARGET, soft_targets
+    from skdistill.teachers._adapters import teacher_logits
 
     (X_l, y_l), X_u = data["labeled"], data["unlabeled"]
     X = np.vstack([X_l, X_u])

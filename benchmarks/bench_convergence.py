@@ -215,7 +215,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    from skdistill._keras import import_keras
+    from skdistill.utils._keras import import_keras
 
     import_keras()
     print(f"importing Keras and TensorFlow: {time.perf_counter() - start:.2f} s")

@@ -110,7 +110,7 @@ def _classifier(config, **params):
 def _accuracy(model, X, y):
     import numpy as np
 
-    from skdistill._keras import predict_logits
+    from skdistill.utils._keras import predict_logits
 
     logits = predict_logits(model, X, batch_size=1024, probabilities=False)
     return float(np.mean(np.argmax(logits, axis=1) == y))
@@ -157,8 +157,8 @@ def run_method(method, config):
     import numpy as np
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-    from skdistill._keras import import_keras
-    from skdistill._teachers import teacher_logits
+    from skdistill.teachers._adapters import teacher_logits
+    from skdistill.utils._keras import import_keras
 
     keras = import_keras()
     grid = method in ("grid_search", "independent_fits")

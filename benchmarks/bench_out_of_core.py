@@ -99,7 +99,7 @@ def measure(args):
     import numpy as np
 
     from skdistill import DistilledClassifier, MLPStudent
-    from skdistill._keras import import_keras
+    from skdistill.utils._keras import import_keras
 
     keras = import_keras()
     keras.ops.convert_to_numpy(keras.ops.ones((2, 2)) @ keras.ops.ones((2, 2)))

@@ -4,22 +4,24 @@ The estimator and builders import Keras only when they build or train a model,
 so ``import skdistill`` stays fast.
 """
 
-from ._cache import TeacherOutputCache, get_teacher_cache
 from ._classification import DistilledClassifier
-from ._datasets import load_mnist
-from ._distributed import ScatteredTeacher
-from ._lru import clear_caches
-from ._precomputed import PrecomputedTeacher
-from ._presets import model_presets
-from ._students import ConvNet, MLPStudent, StudentBuilder
-from ._teachers import EnsembleTeacher, KerasTeacher
-from ._transfer import ImageAugment, Munge, TransferAugmenter
+from ._regression import DistilledRegressor
+from .distill._cache import TeacherOutputCache, get_teacher_cache
+from .distill._transfer import ImageAugment, Munge, TransferAugmenter
+from .students._builders import ConvNet, MLPStudent, StudentBuilder
+from .students._presets import model_presets
+from .teachers._distributed import ScatteredTeacher
+from .teachers._precomputed import PrecomputedTeacher
+from .teachers._wrappers import EnsembleTeacher, KerasTeacher
+from .utils._datasets import load_mnist
+from .utils._lru import clear_caches
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ConvNet",
     "DistilledClassifier",
+    "DistilledRegressor",
     "EnsembleTeacher",
     "ImageAugment",
     "KerasTeacher",

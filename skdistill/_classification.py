@@ -1,48 +1,25 @@
 """DistilledClassifier: a scikit-learn classifier trained by knowledge distillation.
 
-This module holds the estimator's contract: its parameters and their checks,
-``clone``, and a ``fit`` that reads as the steps it takes. Each step lives in
-the module of its concept: the teacher's outputs in ``_teacher_outputs``, the
-training rows and their targets in ``_training_set``, the student in
-``_students`` and its training in ``_trainer``.
+The shared contract and ``fit`` live in :mod:`skdistill._base`; this module
+holds the classifier's contract, its choice of task
+(:class:`~skdistill.distill._targets.ClassificationTask`: the checks of ``y``,
+the teacher's logits aligned with the classes, the soft targets and loss) and
+its predictions.
 """
 
-import contextlib
-import sys
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.special import log_softmax, softmax
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    _fit_context,
-    clone,
-    is_classifier,
-)
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import ClassifierMixin, is_classifier
+from sklearn.utils._param_validation import Interval
 
-from ._keras import ForwardPass, import_keras, keras_seed, seed_from
-from ._outofcore import BlockReader, is_memmap, map_blocks
-from ._sklearn_students import fit_sklearn_student, is_sklearn_student, student_outputs
-from ._students import build_student, check_student, student_meta
-from ._teacher_outputs import check_memory, teacher_outputs
-from ._teachers import check_teacher, clone_teacher
-from ._trainer import TRAINING_SETTINGS, check_training_settings, train_student
-from ._training_set import (
-    check_sample_weight,
-    check_streamable,
-    check_unlabeled,
-    packed_targets,
-    row_weights,
-    training_rows,
-)
-from ._transfer import check_augment
+from ._base import BaseDistiller
+from .distill._targets import ClassificationTask
+from .students._sklearn import student_outputs
 
 
-class DistilledClassifier(ClassifierMixin, BaseEstimator):
+class DistilledClassifier(ClassifierMixin, BaseDistiller):
     r"""A small classifier trained to imitate a teacher (knowledge distillation).
 
     The student is trained on a weighted sum of the cross-entropy with the true
@@ -112,8 +89,8 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         For an unfitted teacher only: the labeled rows' soft targets come from
         teachers fitted on the other folds (``cross_val_predict``-style, as in
         ``StackingClassifier``), so the student learns the teacher's behaviour
-        on rows it did not see. In a benchmark here this lowered accuracy (see
-        the user guide on transfer sets). The teacher fitted on all rows becomes
+        on rows it did not see; the user guide on transfer sets says when
+        that pays. The teacher fitted on all rows becomes
         ``teacher_`` and labels ``X_unlabeled`` and synthetic rows. An int is
         the number of stratified folds. ``None`` uses the teacher fitted on all
         rows for every row. Ignored when ``alpha=1``.
@@ -202,6 +179,7 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     KerasTeacher : Reading a Keras model's outputs as a teacher.
     EnsembleTeacher : Several teachers combined.
     MLPStudent : The default student.
+    DistilledRegressor : The same for regression.
 
     Notes
     -----
@@ -232,32 +210,12 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
+    _task = "classification"
+
     _parameter_constraints = {
-        # Objects of several kinds, checked in _validate_params with messages
-        # that list the kinds accepted.
-        "teacher": "no_validation",
-        "student": "no_validation",
-        "augment": "no_validation",
-        "optimizer": "no_validation",
-        "callbacks": "no_validation",
-        "memory": "no_validation",
-        "teacher_cv": [None, "cv_object"],
+        **BaseDistiller._parameter_constraints,
         "temperature": [Interval(Real, 0, None, closed="neither")],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
         "scale_soft_loss": ["boolean"],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "n_iter_no_change": [None, Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "inference_batch_size": [Interval(Integral, 1, None, closed="left")],
-        "teacher_cache": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": [Interval(Integral, 0, 2, closed="both")],
     }
 
     def __init__(
@@ -284,207 +242,38 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.teacher = teacher
-        self.student = student
+        super().__init__(
+            teacher=teacher,
+            student=student,
+            alpha=alpha,
+            augment=augment,
+            teacher_cv=teacher_cv,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            callbacks=callbacks,
+            inference_batch_size=inference_batch_size,
+            teacher_cache=teacher_cache,
+            memory=memory,
+            random_state=random_state,
+            verbose=verbose,
+        )
         self.temperature = temperature
-        self.alpha = alpha
         self.scale_soft_loss = scale_soft_loss
-        self.augment = augment
-        self.teacher_cv = teacher_cv
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.callbacks = callbacks
-        self.inference_batch_size = inference_batch_size
-        self.teacher_cache = teacher_cache
-        self.memory = memory
-        self.random_state = random_state
-        self.verbose = verbose
 
-    def __sklearn_clone__(self):
-        # Like scikit-learn's clone, except that a fitted teacher (and a Keras
-        # model used as a student template) is shared rather than copied:
-        # cloning must not unfit a teacher trained elsewhere, and tuning
-        # temperature or alpha must not copy a large model per candidate.
-        params = self.get_params(deep=False)
-        teacher, student = params.pop("teacher"), params.pop("student")
-        params = {name: clone(value, safe=False) for name, value in params.items()}
-        keras_module = sys.modules.get("keras")
-        if keras_module is None or not isinstance(student, keras_module.Model):
-            student = clone(student, safe=False)
-        new = type(self)(teacher=clone_teacher(teacher), student=student, **params)
-        # What scikit-learn's clone carries over besides the parameters: the
-        # metadata requests (set_fit_request), its callbacks, set_output.
-        if hasattr(self, "_metadata_request"):
-            new._metadata_request = clone(self._metadata_request)
-        if hasattr(self, "_skl_callbacks"):
-            new._skl_callbacks = self._skl_callbacks
-        if hasattr(self, "_sklearn_output_config"):
-            new._sklearn_output_config = dict(self._sklearn_output_config)
-        return new
-
-    def _validate_params(self):
-        """Check every parameter; called by ``fit`` before any teacher work.
-
-        Ranges and types are scikit-learn's ``_parameter_constraints``; the
-        parameters that take objects of several kinds are checked here.
-        """
-        super()._validate_params()
-        check_teacher(self.teacher, alpha=self.alpha, teacher_cv=self.teacher_cv)
-        check_student(self.student)
-        check_augment(self.augment)
-        check_memory(self.memory)
-        # Keras is loaded to check a Keras student's training settings only.
-        keras_student = not is_sklearn_student(self.student)
-        check_training_settings(
-            self.callbacks, self.optimizer, self.learning_rate, keras=keras_student
+    def _make_task(self):
+        return ClassificationTask(
+            temperature=self.temperature,
+            alpha=self.alpha,
+            scale_soft_loss=self.scale_soft_loss,
         )
 
-    def _validate_fit_data(self, X, y, sample_weight, X_unlabeled):
-        """Checked ``X``, ``y``, weights and transfer rows, and whether to stream."""
-        # A memory-mapped X is streamed block by block to a Keras student,
-        # never copied whole; a scikit-learn student fits on rows in memory.
-        streamed = (is_memmap(X) or is_memmap(X_unlabeled)) and not (
-            is_sklearn_student(self.student)
-        )
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            allow_nd=True,
-            dtype="numeric" if streamed else np.float32,
-            ensure_all_finite=not streamed,
-        )
-        check_classification_targets(y)
-        sample_weight = check_sample_weight(sample_weight, len(X))
-        X_unlabeled = check_unlabeled(X_unlabeled, X, streamed)
-        if streamed:
-            check_streamable(self)
-        return X, y, sample_weight, X_unlabeled, streamed
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None, X_unlabeled=None):
-        """Fit the teacher if it is unfitted, then train a fresh student.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
-            Training rows: a table, or n-D samples such as images
-            ``(n_samples, 28, 28, 1)``. A ``numpy.memmap``
-            (``np.load(path, mmap_mode="r")``) is streamed in blocks rather
-            than copied; see "Scaling out" in the docs.
-        y : array-like of shape (n_samples,)
-            Labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each labeled row, applied to both loss terms
-            (and passed to an unfitted teacher's ``fit`` where it accepts it).
-        X_unlabeled : array-like of shape (n_unlabeled, ...), default=None
-            Transfer rows with no label: the teacher labels them and they carry
-            only the soft term. Ignored when ``alpha=1``.
-
-        Returns
-        -------
-        self : DistilledClassifier
-            The fitted estimator.
-        """
-        sources = (X, X_unlabeled)
-        X, y, sample_weight, X_unlabeled, streamed = self._validate_fit_data(
-            X, y, sample_weight, X_unlabeled
-        )
-        # Transfer rows, synthetic rows and out-of-fold targets serve only
-        # the soft term.
-        soft_term = self.alpha != 1
-        input_shape = tuple(X.shape[1:])
-        seed = seed_from(self.random_state)
-        keras_student = not is_sklearn_student(self.student)
-        with keras_seed(seed) if keras_student else contextlib.nullcontext():
-            rows = training_rows(
-                X,
-                X_unlabeled if soft_term else None,
-                sources=sources if streamed else None,
-                augment=self.augment if soft_term else None,
-                seed=seed,
-            )
-            taught = teacher_outputs(
-                self.teacher,
-                X,
-                y,
-                sample_weight,
-                rows,
-                teacher_cv=self.teacher_cv if soft_term else None,
-                use_cache=self.teacher_cache,
-                memory=self.memory,
-                verbose=self.verbose,
-            )
-            if keras_student:
-                targets, weights = packed_targets(
-                    taught.classes, y, sample_weight, taught.logits
-                )
-                taught = taught._replace(logits=None)  # targets hold a copy
-                student, history = self._fit_keras_student(
-                    rows,
-                    targets,
-                    weights,
-                    taught,
-                    n_labeled=len(X),
-                    input_shape=input_shape,
-                    seed=seed,
-                )
-            else:
-                student = fit_sklearn_student(
-                    self.student,
-                    rows,
-                    taught.logits,
-                    np.searchsorted(taught.classes, y),
-                    row_weights(sample_weight, len(rows)),
-                    taught.classes,
-                    alpha=self.alpha,
-                    temperature=self.temperature,
-                    seed=seed,
-                )
-        self.teacher_ = taught.teacher
-        self.classes_ = taught.classes
-        self.input_shape_ = input_shape
-        self.student_ = student
-        if keras_student:
-            self.student_model_ = student
-            self.history_ = {
-                name: [float(v) for v in values] for name, values in history.items()
-            }
-            self.n_iter_ = len(self.history_["loss"])
-            self._forward = ForwardPass()
-        return self
-
-    def _fit_keras_student(
-        self, rows, targets, weights, taught, *, n_labeled, input_shape, seed
-    ):
-        """Build a fresh Keras student and train it; return it and its History."""
-        meta = student_meta(
-            rows,
-            taught.classes,
-            input_shape=input_shape,
-            n_features_in=self.n_features_in_,
-            feature_stats=taught.feature_stats,
-        )
-        student = build_student(self.student, meta)
-        settings = {name: getattr(self, name) for name in TRAINING_SETTINGS}
-        history = train_student(
-            import_keras(),
-            student,
-            rows,
-            targets,
-            weights,
-            n_labeled=n_labeled,
-            input_shape=input_shape,
-            soft=taught.teacher is not None,
-            seed=seed,
-            **settings,
-        )
-        return student, history
+    def _set_task_attributes(self, task):
+        self.classes_ = task.classes
 
     def _student_outputs(self, X, *, labels=False):
         """The student's outputs on ``X``, and their kind.
@@ -493,30 +282,9 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         ``"probabilities"`` (scikit-learn classifiers) or, when ``labels`` is
         asked for, ``"labels"`` from a scikit-learn classifier's ``predict``.
         """
-        check_is_fitted(self)
-        keras_student = hasattr(self, "student_model_")
-        # A Keras student reads a memory-mapped X a block at a time.
-        source, streamed = X, is_memmap(X) and keras_student
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            allow_nd=True,
-            dtype="numeric" if streamed else np.float32,
-            ensure_all_finite=not streamed,
-        )
-        if tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"X has samples of shape {tuple(X.shape[1:])}, but "
-                f"{type(self).__name__} was fitted on samples of shape "
-                f"{self.input_shape_}."
-            )
-        if keras_student:
-            forward = getattr(self, "_forward", None) or ForwardPass()
-            logits = forward(self.student_model_, int(self.inference_batch_size))
-            if streamed:
-                return map_blocks(BlockReader([source], ["X"]), logits), "logits"
-            return logits(X), "logits"
+        X, source = self._validated_X(X)
+        if hasattr(self, "student_model_"):
+            return self._keras_outputs(X, source), "logits"
         student = self.student_
         if not is_classifier(student):
             return student_outputs(student, X, self.classes_), "logits"
@@ -582,8 +350,3 @@ class DistilledClassifier(ClassifierMixin, BaseEstimator):
         if kind == "labels":
             return outputs
         return self.classes_[np.argmax(outputs, axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags

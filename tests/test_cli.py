@@ -13,8 +13,8 @@ from scipy.special import softmax
 from sklearn.metrics import accuracy_score, log_loss
 
 import skdistill
-from skdistill._cli import main
-from skdistill._datasets import (
+from skdistill.cli._main import main
+from skdistill.utils._datasets import (
     MNIST_PATH_VARIABLE,
     MNISTDownloadError,
     load_digits_split,
@@ -168,7 +168,7 @@ def test_compare_writes_reports(tmp_path, capsys):
 
 
 def test_default_scenario_report(tmp_path, capsys):
-    from skdistill._report import interval_sentence
+    from skdistill.cli._report import interval_sentence
 
     out = tmp_path / "default"
     assert main([*TRANSFER, "--out", str(out)]) == 0
@@ -213,7 +213,7 @@ def test_default_scenario_report(tmp_path, capsys):
 def test_paired_interval_is_the_t_interval():
     from scipy.stats import t
 
-    from skdistill._few_labels import paired_interval
+    from skdistill.cli._few_labels import paired_interval
 
     d = np.array([0.10, 0.14, 0.12, 0.20])
     half = t.ppf(0.975, 3) * d.std(ddof=1) / 2
@@ -231,7 +231,7 @@ def test_paired_interval_is_the_t_interval():
     ],
 )
 def test_interval_sentence_follows_the_interval(ci95, start):
-    from skdistill._report import interval_sentence
+    from skdistill.cli._report import interval_sentence
 
     mean = sum(ci95) / 2
     sentence = interval_sentence({"mean": mean, "ci95": ci95, "n": 3})
@@ -256,7 +256,7 @@ def test_transfer_scenario_errors(bad, message, capsys):
 
 
 def test_report_says_when_the_teacher_is_no_better():
-    from skdistill._report import compare_summary
+    from skdistill.cli._report import compare_summary
 
     row = dict(parameters=10, latency_ms_per_1000=1.0)
     models = {

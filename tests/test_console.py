@@ -11,8 +11,12 @@ import time
 import numpy as np
 
 from skdistill import DistilledClassifier, MLPStudent
-from skdistill._console import Console
-from skdistill._keras import _is_startup_noise, _startup_lines_filtered, import_keras
+from skdistill.cli._console import Console
+from skdistill.utils._keras import (
+    _is_startup_noise,
+    _startup_lines_filtered,
+    import_keras,
+)
 
 # Lines TensorFlow 2.21 writes to the standard error at start-up, on a machine
 # without a GPU.
@@ -55,7 +59,7 @@ def test_first_import_is_quiet_and_keeps_the_users_log_level():
     # A fresh process: the start-up lines come at TensorFlow's first import.
     code = (
         "import os, sys\n"
-        "from skdistill._keras import import_keras\n"
+        "from skdistill.utils._keras import import_keras\n"
         "keras = import_keras()\n"
         "keras.ops.convert_to_numpy(keras.ops.ones(2) + 1)\n"
         "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"

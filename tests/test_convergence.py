@@ -61,7 +61,7 @@ def test_small_decreases_count_against_the_fit_as_in_mlpclassifier():
     # EarlyStopping would not stop: its decreases add up past tol.
     import keras
 
-    from skdistill._trainer import _early_stopping
+    from skdistill.training._stopping import early_stopping as _early_stopping
 
     class Model:
         stop_training = False
@@ -148,7 +148,7 @@ def test_each_epoch_of_repeated_rows_is_one_whole_pass():
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "tensorflow":
         pytest.skip("rows are repeated on the TensorFlow backend only")
-    from skdistill._training_set import fit_arguments
+    from skdistill.training._data import fit_arguments
 
     n, batch = 23, 5
     rows = np.arange(n, dtype=np.float32)[:, None]
@@ -177,7 +177,7 @@ def test_each_epoch_of_repeated_rows_is_one_whole_pass():
 
 
 def test_rows_are_not_repeated_when_a_pass_is_long():
-    from skdistill._training_set import fit_arguments
+    from skdistill.training._data import fit_arguments
 
     n = 200
     data, _, _ = fit_arguments(
@@ -225,3 +225,19 @@ def test_passes_grouped_in_keras_epochs_train_and_record_as_one_per_epoch(
     for name, values in single.history_.items():
         np.testing.assert_allclose(grouped.history_[name], values, atol=2e-5)
     np.testing.assert_array_equal(grouped.predict_proba(X), single.predict_proba(X))
+
+
+def test_users_patient_early_stopping_replaces_the_built_in_rule(small_data):
+    import keras
+
+    X, y = small_data
+    # With tol=1e6 the built-in rule alone stops after n_iter_no_change + 1
+    # epochs; the user's patient callback never stops within 10 epochs. It
+    # must replace the rule, not run beside it.
+    patient = keras.callbacks.EarlyStopping(monitor="loss", patience=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = _scratch(tol=1e6, n_iter_no_change=2, epochs=10, callbacks=[patient]).fit(
+            X, y
+        )
+    assert clf.n_iter_ == 10

@@ -1,11 +1,11 @@
-"""scikit-learn's own API checks, run on DistilledClassifier."""
+"""scikit-learn's own API checks, run on both estimators."""
 
 import pytest
-from sklearn.linear_model import LogisticRegression
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdistill import DistilledClassifier, MLPStudent
+from skdistill import DistilledClassifier, DistilledRegressor, MLPStudent
 
 # Each entry names a check that cannot pass and why.
 EXPECTED_FAILED_CHECKS = {
@@ -18,7 +18,28 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+# The regressor's predictions are float32 values scaled back to y's units, and
+# the teacher fitted inside fit sees X as float32, as every student does.
+FLOAT32_TEACHER = (
+    "The teacher fitted inside fit (Ridge) solves on X as float32, the "
+    "estimator's working precision, where weighted and repeated rows agree to "
+    "a float32 ulp or two (about 3e-7 here), not to the check's rtol=1e-7."
+)
+KERAS_REGRESSOR_FAILED_CHECKS = {
+    **EXPECTED_FAILED_CHECKS,
+    "check_methods_sample_order_invariance": (
+        "The Keras student computes in float32: a row's prediction can differ "
+        "in the last float32 bit with the rows batched around it (the order "
+        "of BLAS's sums), beyond the check's rtol=1e-7. Seen now and then."
+    ),
+}
+
+
 def _expected_failed_checks(estimator):
+    if isinstance(estimator, DistilledRegressor):
+        if isinstance(estimator.student, DecisionTreeRegressor):
+            return {"check_sample_weight_equivalence_on_dense_data": FLOAT32_TEACHER}
+        return KERAS_REGRESSOR_FAILED_CHECKS
     if isinstance(estimator.student, DecisionTreeClassifier):
         return {
             "check_sample_weight_equivalence_on_dense_data": (
@@ -44,6 +65,19 @@ def _expected_failed_checks(estimator):
         DistilledClassifier(
             teacher=LogisticRegression(),
             student=DecisionTreeClassifier(max_depth=4),
+            random_state=0,
+        ),
+        DistilledRegressor(
+            teacher=Ridge(),
+            student=MLPStudent(hidden_units=(16,), standardize=True),
+            epochs=10,
+            batch_size=32,
+            learning_rate=0.01,
+            random_state=0,
+        ),
+        DistilledRegressor(
+            teacher=Ridge(),
+            student=DecisionTreeRegressor(max_depth=4),
             random_state=0,
         ),
     ],

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-import skdistill._keras_hooks as hooks
+import skdistill.utils._keras_hooks as hooks
 from skdistill import DistilledClassifier, MLPStudent
-from skdistill._trainer import structure_key
+from skdistill.training._trainer import structure_key
 
 pytestmark = pytest.mark.backends
 
@@ -137,7 +137,7 @@ def _functional_model(units):
 def test_structure_keys_without_the_flatten_layers_hook(monkeypatch):
     if keras.backend.backend() != "tensorflow":
         pytest.skip("structure keys are made on the TensorFlow backend only")
-    monkeypatch.setattr("skdistill._trainer.flatten_layers", hooks.walk_layers)
+    monkeypatch.setattr("skdistill.training._trainer.flatten_layers", hooks.walk_layers)
     # Two builds of one architecture still share a key (a trainer is reused)...
     first, second = (structure_key(keras, _functional_model(5)) for _ in range(2))
     assert first is not None and first == second

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import log_softmax, softmax
 
-from skdistill._loss import DistillationLoss, distillation_terms, pack_targets
+from skdistill.training._loss import DistillationLoss, distillation_terms, pack_targets
 
 pytestmark = pytest.mark.backends
 

@@ -6,9 +6,9 @@ from sklearn.linear_model import LogisticRegression
 
 import skdistill
 from skdistill import DistilledClassifier, MLPStudent, get_teacher_cache
-from skdistill._distributed import FETCHED
-from skdistill._lru import LRUCache
-from skdistill._trainer import TRAINERS
+from skdistill.teachers._distributed import FETCHED
+from skdistill.training._trainer import TRAINERS
+from skdistill.utils._lru import LRUCache
 
 
 def test_least_recently_used_goes_first():

@@ -9,9 +9,11 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
-import skdistill._outofcore as outofcore
+import skdistill.utils._outofcore as outofcore
 from skdistill import DistilledClassifier, MLPStudent, Munge
-from skdistill._outofcore import BlockReader, release_rows, streamed_batches
+from skdistill.distill._teacher_pass import stream_pass
+from skdistill.teachers._adapters import as_teacher
+from skdistill.utils._outofcore import BlockReader, release_rows, streamed_batches
 
 pytestmark = pytest.mark.backends
 
@@ -139,7 +141,8 @@ def test_memmap_predictions_equal_in_memory_ones(
 def test_streamed_feature_statistics(data, data_teacher, small_blocks):
     X, y, X_map = data
     reader = BlockReader([X_map[:250], X_map[250:]], ["X", "X_unlabeled"])
-    (classes, logits), (mean, std) = outofcore.stream_pass(reader, data_teacher)
+    adapter = as_teacher(data_teacher, "classification")
+    (classes, logits), (mean, std) = stream_pass(reader, adapter)
     np.testing.assert_allclose(mean, X.mean(axis=0), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(std, X.std(axis=0), rtol=1e-4)
     np.testing.assert_allclose(logits, np.log(data_teacher.predict_proba(X)), atol=1e-4)

@@ -3,7 +3,7 @@
 import matplotlib
 import pytest
 
-from skdistill._report import plot_learning_curves, plot_sweep
+from skdistill.cli._report import plot_learning_curves, plot_sweep
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeClassifier
 
-import skdistill._sklearn_students as sklearn_students
+import skdistill.students._sklearn as sklearn_students
 from skdistill import DistilledClassifier, Munge, get_teacher_cache
-from skdistill._sklearn_students import expand_soft_labels, soft_targets
+from skdistill.students._sklearn import expand_soft_labels, soft_targets
 
 
 @pytest.fixture(scope="module")
@@ -365,3 +365,61 @@ def test_weights_a_regressor_cannot_take_are_refused(few_labels):
         clf.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
     # Uniform weights change nothing and are accepted.
     clf.fit(X, y, sample_weight=np.ones(len(y)))
+
+
+def test_a_middle_class_no_row_carries_keeps_the_other_columns_in_place():
+    # The teacher knows classes 0, 1 and 2; no labeled row is of class 1 and
+    # alpha=1, so the tree sees classes 0 and 2 only. Its probabilities must
+    # land in the columns of 0 and 2, not in the first two columns.
+    X = np.array([[0.0], [1.0], [4.0], [5.0], [2.5]])
+    y = np.array([0, 1, 2, 2, 0])
+    teacher = LogisticRegression().fit(X, y)
+    carried = y != 1
+    clf = DistilledClassifier(teacher=teacher, student=_tree(), alpha=1.0).fit(
+        X[carried], y[carried]
+    )
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(clf.student_.classes_, [0, 2])
+    proba = clf.predict_proba(X[carried])
+    np.testing.assert_array_equal(proba[:, 1], 0.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], y[carried])
+
+
+class _RecordingRegressor(KNeighborsRegressor):
+    """A regressor that keeps the targets and weights its fit was given."""
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).seen = (np.array(y), sample_weight)
+        return super().fit(X, y)
+
+
+def test_a_regressor_students_log_targets_are_centred_per_row(few_labels):
+    X, y = few_labels["labeled"]
+    DistilledClassifier(
+        teacher=few_labels["teacher"],
+        student=_RecordingRegressor(n_neighbors=1),
+        alpha=0.3,
+        temperature=2.0,
+    ).fit(X, y)
+    targets, _ = _RecordingRegressor.seen
+    assert targets.shape == (len(X), 10)
+    np.testing.assert_allclose(targets.mean(axis=1), 0.0, atol=1e-9)
+    # Centred logs of the soft targets: softmax gives the targets back.
+    q = sklearn_students.soft_targets(
+        np.log(np.maximum(few_labels["teacher"].predict_proba(X), 1e-12)),
+        y,
+        alpha=0.3,
+        temperature=2.0,
+    )
+    np.testing.assert_allclose(softmax(targets, axis=1), q, atol=1e-5)
+
+
+def test_row_weights_reach_a_regressor_student(few_labels):
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y = few_labels["labeled"]
+    weights = np.where(y == 3, 0.0, 1.0)
+    clf = DistilledClassifier(
+        student=DecisionTreeRegressor(max_depth=8, random_state=0), alpha=1.0
+    ).fit(X, y, sample_weight=weights)
+    assert not np.any(clf.predict(few_labels["test"][0]) == 3)

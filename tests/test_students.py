@@ -186,6 +186,7 @@ def test_mlp_standardizes_flat_rows_per_feature_and_images_globally():
     meta = {
         "input_shape": (3,),
         "n_classes_": 2,
+        "n_outputs": 2,
         "feature_mean": flat.mean(axis=0),
         "feature_std": flat.std(axis=0),
     }
@@ -201,6 +202,7 @@ def test_mlp_standardizes_flat_rows_per_feature_and_images_globally():
     meta = {
         "input_shape": (4, 4, 1),
         "n_classes_": 2,
+        "n_outputs": 2,
         "feature_mean": images.mean(axis=0),
         "feature_std": images.std(axis=0),
     }

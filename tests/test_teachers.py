@@ -11,7 +11,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from skdistill import DistilledClassifier, EnsembleTeacher, KerasTeacher
-from skdistill._teachers import teacher_logits
+from skdistill.teachers._adapters import teacher_logits
 
 
 def _numpy(tensor):

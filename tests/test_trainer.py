@@ -6,7 +6,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from skdistill import DistilledClassifier, MLPStudent
-from skdistill._trainer import TRAINERS
+from skdistill.training._trainer import TRAINERS
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",

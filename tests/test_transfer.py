@@ -20,7 +20,8 @@ from skdistill import (
     Munge,
     get_teacher_cache,
 )
-from skdistill._transfer import out_of_fold_logits
+from skdistill.teachers._adapters import as_teacher
+from skdistill.teachers._out_of_fold import out_of_fold_outputs
 
 FAST = dict(epochs=1, random_state=0)
 
@@ -184,18 +185,10 @@ def test_augment_rejects_unknown_values(small_data, augment, error, message):
 
 
 def test_out_of_fold_logits_match_cross_val_predict(small_data):
-    from skdistill._teachers import fit_teacher, teacher_logits
-
     X, y = small_data
     cv = StratifiedKFold(4)
-    classes, oof = out_of_fold_logits(
-        LogisticRegression(),
-        X,
-        y,
-        np.ones(len(X)),
-        cv,
-        fit=fit_teacher,
-        logits=teacher_logits,
+    classes, oof = out_of_fold_outputs(
+        as_teacher(LogisticRegression(), "classification"), X, y, np.ones(len(X)), cv
     )
     expected = cross_val_predict(
         LogisticRegression(), X, y, cv=cv, method="predict_proba"

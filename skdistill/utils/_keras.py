@@ -156,9 +156,7 @@ def predict_logits(model, X, *, batch_size, probabilities, compiled=False):
     that ``Model.predict`` performs on its first call and which dominates for
     the small arrays that scikit-learn passes to ``predict``. ``compiled=True``
     uses ``Model.predict_on_batch`` instead: its first call traces the
-    forward pass, after which a call costs a fraction of an eager one (on the
-    TensorFlow backend, 2.4 ms against 6.8 ms for a 128-128 network on 1,000
-    rows in a probe here).
+    forward pass, after which a call costs a fraction of an eager one.
     """
 
     keras = import_keras()
@@ -278,8 +276,8 @@ def held_out_data(x, y, sample_weight, *, batch_size):
 
     On the TensorFlow backend a ``tf.data`` pipeline of batches: Keras turns
     arrays into a pipeline whose iterator, started at every epoch's
-    evaluation, cost about 10 ms on 2 CPU cores, several times the epoch's
-    training steps on small data; this one starts in a fraction of that.
+    evaluation, can cost more than the epoch's training steps on small data;
+    this one starts in a fraction of that.
     Other backends get the arrays.
     """
     keras = import_keras()

@@ -21,14 +21,15 @@ targets are given to it in a form its own ``fit`` accepts:
   a per-row constant. Its predictions go through a softmax
   (:func:`student_outputs`).
 
+For regression (:func:`regression_targets`) a regressor student fits the
+blend of labels and teacher that squared error calls for.
+
 Nothing here imports Keras.
 """
 
 import numpy as np
 from scipy.special import softmax
-from sklearn.base import clone, is_classifier, is_regressor
-from sklearn.multioutput import MultiOutputRegressor
-from sklearn.utils import get_tags
+from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.validation import has_fit_parameter
 
 #: Target probabilities below this are dropped from the expansion: at most
@@ -44,15 +45,25 @@ def is_sklearn_student(student):
     return hasattr(student, "fit") and hasattr(student, "get_params")
 
 
-def check_sklearn_student(student):
-    """Raise a TypeError for a scikit-learn student that cannot learn soft targets."""
+def check_sklearn_student(student, task):
+    """Raise a TypeError for a scikit-learn student that cannot learn the task."""
+    name = type(student).__name__
+    if task == "regression":
+        if is_classifier(student):
+            raise TypeError(
+                f"student {name} is a classifier; DistilledRegressor needs a "
+                "regressor student (e.g. DecisionTreeRegressor, Ridge, "
+                "HistGradientBoostingRegressor) or a Keras student builder "
+                "(e.g. MLPStudent())."
+            )
+        return
     if is_regressor(student):
         return
     if is_classifier(student) and has_fit_parameter(student, "sample_weight"):
         return
     kind = "classifier" if is_classifier(student) else "estimator"
     raise TypeError(
-        f"student {type(student).__name__} is a scikit-learn {kind} whose fit "
+        f"student {name} is a scikit-learn {kind} whose fit "
         "takes no sample_weight, so it cannot learn soft targets. Use a "
         "classifier that takes sample_weight (e.g. DecisionTreeClassifier, "
         "HistGradientBoostingClassifier, LogisticRegression), a regressor, "
@@ -108,58 +119,82 @@ def expand_soft_labels(q, weights):
     return rows, classes, weights[rows] * q[rows, classes]
 
 
-def fit_sklearn_student(
-    student, rows, t_logits, y_index, weights, classes, *, alpha, temperature, seed
+def classification_targets(
+    student, t_logits, y_index, weights, classes, *, alpha, temperature
 ):
-    """Fit a clone of ``student`` on the soft targets; return it.
+    """What a scikit-learn student fits on to learn the soft targets.
 
     Parameters
     ----------
     student : estimator
-        The unfitted scikit-learn classifier or regressor.
-    rows : ndarray of shape (n_rows, ...)
-        Every training row, labeled rows first; n-D rows are flattened.
+        The unfitted student: a classifier learns by soft-label expansion, a
+        regressor the log of the soft targets, centred per row.
     t_logits : ndarray of shape (n_rows, n_classes)
         The teacher's logits (zeros without a teacher).
     y_index : ndarray of shape (n_labeled,)
         Class indices of the labeled rows.
     weights : ndarray of shape (n_rows,)
-        Per-row weights (``sample_weight`` on labeled rows, 1 elsewhere).
+        Per-row weights.
     classes : ndarray of shape (n_classes,)
         The labels; a classifier student is fitted on them.
     alpha, temperature : float
         The estimator's parameters.
-    seed : int or None
-        Given to the student as ``random_state`` where it has that parameter
-        and it is None.
 
     Returns
     -------
-    student : estimator
-        The fitted clone.
+    index : ndarray of shape (n_fit,) or None
+        The training row of each row the student fits on (None: every row,
+        once, in order).
+    target : ndarray of shape (n_fit,) or (n_fit, n_classes)
+        Labels for a classifier, centred log-targets for a regressor.
+    weights : ndarray of shape (n_fit,)
+        The sample weights.
     """
-    check_sklearn_student(student)
-    student = clone(student)
-    if seed is not None and student.get_params().get("random_state", 0) is None:
-        student.set_params(random_state=seed)
-    X = rows.reshape(len(rows), -1)
     q = soft_targets(t_logits, y_index, alpha=alpha, temperature=temperature)
     if is_regressor(student):
         target = np.log(np.maximum(q, MIN_LOG_TARGET))
         target -= target.mean(axis=1, keepdims=True)
-        if not get_tags(student).target_tags.multi_output:
-            student = MultiOutputRegressor(student)
-        if has_fit_parameter(student, "sample_weight"):
-            return student.fit(X, target, sample_weight=weights)
-        if not np.all(weights == 1):
-            raise ValueError(
-                f"student {type(student).__name__}'s fit takes no sample_weight, "
-                "but sample_weight was given: the rows' weights would be "
-                "ignored. Use a regressor that takes sample_weight, or none."
-            )
-        return student.fit(X, target)
-    expanded, labels, expanded_weights = expand_soft_labels(q, weights)
-    return student.fit(X[expanded], classes[labels], sample_weight=expanded_weights)
+        return None, target, weights
+    index, labels, expanded_weights = expand_soft_labels(q, weights)
+    return index, classes[labels], expanded_weights
+
+
+def regression_targets(y, t_predictions, weights, *, alpha):
+    """The blended targets a scikit-learn regressor student fits on.
+
+    For squared error this is exact: on a labeled row
+    ``alpha * (y - s)**2 + (1 - alpha) * (t - s)**2`` is, up to a constant,
+    ``(alpha * y + (1 - alpha) * t - s)**2``; a transfer row carries the
+    teacher's term only, ``(1 - alpha) * (t - s)**2``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_labeled, n_outputs)
+        The labels of the first rows.
+    t_predictions : ndarray of shape (n_rows, n_outputs) or None
+        The teacher's predictions on every row; None without a teacher.
+    weights : ndarray of shape (n_rows,)
+        Per-row weights.
+    alpha : float
+        The weight of the labels.
+
+    Returns
+    -------
+    index : None
+        Every row, once, in order.
+    target : ndarray of shape (n_rows, n_outputs)
+    weights : ndarray of shape (n_rows,)
+    """
+    if t_predictions is None:
+        return None, np.asarray(y, np.float64), weights
+    n_labeled = len(y)
+    target = np.array(t_predictions, dtype=np.float64)
+    target[:n_labeled] = (
+        alpha * np.asarray(y, np.float64) + (1 - alpha) * target[:n_labeled]
+    )
+    weights = np.array(weights, dtype=np.float64)
+    weights[n_labeled:] *= 1 - alpha
+    return None, target, weights
 
 
 def student_outputs(student, X, classes):

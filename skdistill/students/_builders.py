@@ -1,10 +1,12 @@
 """Student builders: callables that return a fresh, uncompiled ``keras.Model``.
 
 A builder receives ``meta``, a dict describing the training data, and returns a
-model with one output (a logit) per class. Builders written as classes with
-their hyperparameters as ``__init__`` arguments, like the ones here, are
-scikit-learn parameter objects: ``DistilledClassifier(student=MLPStudent())``
-exposes ``student__hidden_units`` to ``set_params`` and ``GridSearchCV``.
+model with ``meta["n_outputs"]`` outputs: one logit per class for
+``DistilledClassifier``, one prediction per target for ``DistilledRegressor``.
+Builders written as classes with their hyperparameters as ``__init__``
+arguments, like the ones here, are scikit-learn parameter objects:
+``DistilledClassifier(student=MLPStudent())`` exposes ``student__hidden_units``
+to ``set_params`` and ``GridSearchCV``.
 """
 
 import inspect
@@ -12,7 +14,7 @@ import inspect
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ._keras import import_keras
+from ..utils._keras import import_keras
 
 
 class StudentBuilder(BaseEstimator):
@@ -26,7 +28,11 @@ class StudentBuilder(BaseEstimator):
     - ``input_shape``: tuple, the shape of one sample, e.g. ``(64,)`` or
       ``(28, 28, 1)``;
     - ``n_features_in_``: int, ``input_shape[0]``, as scikit-learn counts it;
-    - ``n_classes_``: int, and ``classes_``: the labels, in output order;
+    - ``n_outputs``: int, the width of the model's last layer: the number of
+      classes for a classifier, of targets for a regressor;
+    - ``task``: ``"classification"`` or ``"regression"``;
+    - ``n_classes_``: int, and ``classes_``: the labels, in output order
+      (classification only);
     - ``feature_mean`` and ``feature_std``: arrays of shape ``input_shape``
       over the training rows (labeled and transfer rows); a constant feature
       has ``feature_std`` 0;
@@ -90,10 +96,9 @@ class MLPStudent(StudentBuilder):
         and one standard deviation over all values: pixels share a scale, and
         a pixel that is rarely lit would otherwise be scaled up by a tiny
         standard deviation into huge inputs. Off by default, like
-        ``MLPClassifier``, which sees raw features: in
-        ``benchmarks/bench_convergence.py`` scaling helped on digits and
-        hurt on a synthetic table and on a real one (see the user guide on
-        training). Turn it on for features of very different scales
+        ``MLPClassifier``, which sees raw features; whether scaling helps
+        depends on the data (the user guide on training shows both cases).
+        Turn it on for features of very different scales
         (amounts, counts, years) or put a ``StandardScaler`` before the
         estimator in a ``Pipeline``.
 
@@ -128,7 +133,7 @@ class MLPStudent(StudentBuilder):
             x = keras.layers.Dense(units, activation=self.activation)(x)
             if self.dropout:
                 x = keras.layers.Dropout(self.dropout)(x)
-        outputs = keras.layers.Dense(meta["n_classes_"])(x)
+        outputs = keras.layers.Dense(meta["n_outputs"])(x)
         return keras.Model(inputs, outputs, name="mlp_student")
 
 
@@ -207,41 +212,25 @@ class ConvNet(StudentBuilder):
         x = layers.Flatten()(x)
         if self.dropout:
             x = layers.Dropout(self.dropout)(x)
-        outputs = layers.Dense(meta["n_classes_"])(x)
+        outputs = layers.Dense(meta["n_outputs"])(x)
         return keras.Model(inputs, outputs, name="convnet")
 
 
-def check_student(student):
-    """Check the ``student`` parameter without building a model.
-
-    Raises
-    ------
-    TypeError
-        For anything but None, a scikit-learn estimator that can learn soft
-        targets, a callable (a builder) or a ``keras.Model``.
-    """
-    from ._sklearn_students import check_sklearn_student, is_sklearn_student
-
-    if is_sklearn_student(student):
-        check_sklearn_student(student)
-    # A keras.Model is callable too.
-    elif student is not None and not callable(student):
-        raise TypeError(
-            "student must be None, an unfitted scikit-learn classifier or "
-            "regressor, a callable that returns a keras.Model (a builder), or a "
-            f"keras.Model to use as a template; got {type(student).__name__}."
-        )
-
-
-def student_meta(rows, classes, *, input_shape, n_features_in, feature_stats=None):
+def student_meta(
+    rows, *, task, n_outputs, classes, input_shape, n_features_in, feature_stats=None
+):
     """The ``meta`` dict a builder receives (see :class:`StudentBuilder`).
 
     Parameters
     ----------
     rows : ndarray or BlockReader
         Every training row (labeled, unlabeled and synthetic).
-    classes : ndarray of shape (n_classes,)
-        The labels, in output order.
+    task : {"classification", "regression"}
+        What the student predicts.
+    n_outputs : int
+        The width of its last layer.
+    classes : ndarray of shape (n_classes,) or None
+        The labels, in output order; None for regression.
     input_shape : tuple
         The shape of one row.
     n_features_in : int
@@ -260,15 +249,18 @@ def student_meta(rows, classes, *, input_shape, n_features_in, feature_stats=Non
             np.std(rows, axis=0, dtype=np.float64).astype(np.float32),
         )
     feature_mean, feature_std = feature_stats
-    return {
+    meta = {
         "input_shape": tuple(input_shape),
         "n_features_in_": n_features_in,
-        "n_classes_": len(classes),
-        "classes_": classes,
+        "n_outputs": int(n_outputs),
+        "task": task,
         "feature_mean": feature_mean,
         "feature_std": feature_std,
         "n_samples": len(rows),
     }
+    if classes is not None:
+        meta.update(n_classes_=len(classes), classes_=classes)
+    return meta
 
 
 def build_student(student, meta):
@@ -289,7 +281,6 @@ def build_student(student, meta):
     model : keras.Model
         The new model.
     """
-    check_student(student)
     keras = import_keras()
     if student is None:
         student = MLPStudent()
@@ -310,10 +301,15 @@ def build_student(student, meta):
         )
     probe = np.zeros((1, *meta["input_shape"]), dtype=np.float32)
     width = model(probe, training=False).shape[-1]
-    if width != meta["n_classes_"]:
+    if width != meta["n_outputs"]:
+        if "classes_" in meta:
+            what = f"{meta['n_outputs']} classes ({list(meta['classes_'])})"
+            unit = "class"
+        else:
+            what = f"{meta['n_outputs']} targets"
+            unit = "target"
         raise ValueError(
-            f"The student model has {width} outputs but there are "
-            f"{meta['n_classes_']} classes ({list(meta['classes_'])}); its last "
-            "layer needs one unit per class, e.g. Dense(meta['n_classes_'])."
+            f"The student model has {width} outputs but there are {what}; its "
+            f"last layer needs one unit per {unit}, e.g. Dense(meta['n_outputs'])."
         )
     return model

@@ -2,11 +2,11 @@
 
 import pickle
 
-from ._lru import LRUCache
+from ..utils._lru import LRUCache, register_cache
 
 #: Teachers fetched by this process (a Dask worker), by dataset name: each
 #: worker fetches a teacher once, whatever the number of tasks that use it.
-FETCHED = LRUCache(max_entries=4)
+FETCHED = register_cache(LRUCache(max_entries=4))
 
 
 class ScatteredTeacher:

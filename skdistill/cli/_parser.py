@@ -62,23 +62,9 @@ def _by_dataset(name):
     )
 
 
-def build_parser():
-    """The argument parser of the ``skdistill`` command."""
-    from . import __version__
-    from ._presets import model_presets
-
-    parser = argparse.ArgumentParser(
-        prog="skdistill",
-        description="Knowledge distillation experiments: teacher, student from "
-        "scratch and distilled student, compared on a test split.",
-    )
+def _add_data_arguments(parser):
+    """Add the options that choose the data: --dataset and --data."""
     parser.add_argument(
-        "--version", action="version", version=f"skdistill {__version__}"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
         "--dataset",
         choices=sorted(DATASET_DEFAULTS),
         default=None,
@@ -86,44 +72,50 @@ def build_parser():
         "(a local file via --data or $SKDISTILL_MNIST_PATH, else downloaded) "
         "(default: digits, or mnist when --data is given)",
     )
-    common.add_argument(
+    parser.add_argument(
         "--data",
         metavar="PATH",
         help="a local mnist.npz in Keras's layout; implies --dataset mnist "
         "(default: $SKDISTILL_MNIST_PATH, else Keras's download)",
     )
-    common.add_argument(
+
+
+def _add_training_arguments(parser):
+    """Add the options both commands train with, from --models to --teacher."""
+    from ..students._presets import model_presets
+
+    parser.add_argument(
         "--models",
         choices=sorted(model_presets()),
         help=f"teacher/student preset (default: {_by_dataset('models')})",
     )
-    common.add_argument(
+    parser.add_argument(
         "--teacher-epochs",
         metavar="N",
         type=_positive_int,
         help=f"teacher's epochs (default: {_by_dataset('teacher_epochs')})",
     )
-    common.add_argument(
+    parser.add_argument(
         "--distill-epochs",
         metavar="N",
         type=_positive_int,
         help="distilled student's epochs; in sweep, every student's (default: "
         f"{_by_dataset('distill_epochs')})",
     )
-    common.add_argument(
+    parser.add_argument(
         "--batch-size",
         metavar="N",
         type=_positive_int,
         default=32,
         help="rows per gradient step (default: %(default)s)",
     )
-    common.add_argument(
+    parser.add_argument(
         "--n-train",
         metavar="N",
         type=_positive_int,
         help="use only the first N training rows (default: all)",
     )
-    common.add_argument(
+    parser.add_argument(
         "--seed",
         metavar="N",
         type=int,
@@ -131,17 +123,21 @@ def build_parser():
         help="random seed of every fit, and of the validation rows "
         "(default: %(default)s)",
     )
-    common.add_argument(
+    parser.add_argument(
         "--teacher",
         metavar="PATH",
         help="a saved Keras teacher (.keras) to reuse (default: train one)",
     )
-    common.add_argument(
+
+
+def _add_output_arguments(parser):
+    """Add the options on what the command writes and prints: --out, --verbose."""
+    parser.add_argument(
         "--out",
         metavar="DIR",
         help="output folder (default: skdistill-out/COMMAND)",
     )
-    common.add_argument(
+    parser.add_argument(
         "--verbose",
         type=int,
         choices=(0, 1, 2),
@@ -150,23 +146,109 @@ def build_parser():
         "2: also Keras's output for every epoch (default: %(default)s)",
     )
 
+
+def _common_parser():
+    """The parent parser of the options both subcommands take."""
+    common = argparse.ArgumentParser(add_help=False)
+    _add_data_arguments(common)
+    _add_training_arguments(common)
+    _add_output_arguments(common)
+    return common
+
+
+_COMPARE_DESCRIPTION = (
+    "Two scenarios. transfer (the default on digits): for each "
+    "of --seeds seeds the training rows are redrawn into teacher rows, on "
+    "which a scikit-learn teacher is fitted, and the owner's rows: --labeled "
+    "of them labeled, the rest unlabeled transfer rows; a small Keras student "
+    "is trained from scratch on the labeled rows and distilled on the "
+    "labeled and transfer rows; the report gives mean +- sd per model, the "
+    "paired difference distilled - scratch with its 95% t-interval, and a "
+    "compression curve over --widths. Writes report.json, report.md and "
+    "compression.png. same-labels (the default on mnist, the original "
+    "notebook's experiment; one seed): train (or load) a Keras teacher, the "
+    "student from scratch and the distilled student on the same labeled "
+    "rows, each holding out the same 10% for validation. Writes "
+    "report.json, report.md and learning_curves.png."
+)
+
+
+def _add_transfer_arguments(parser):
+    """Add the options of compare's transfer scenario, --seeds to --widths."""
+    parser.add_argument(
+        "--seeds",
+        metavar="N",
+        type=_positive_int,
+        default=5,
+        help="transfer scenario: seeds --seed, --seed+1, ..., each redrawing "
+        "the teacher's, labeled and transfer rows and training every model "
+        "again; at least 2 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--labeled",
+        metavar="N",
+        type=_positive_int,
+        default=100,
+        help="transfer scenario: the owner's labeled rows (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--teacher-fraction",
+        metavar="F",
+        type=float,
+        default=0.5,
+        help="transfer scenario: fraction of the training rows the teacher is "
+        "fitted on (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--teacher-model",
+        choices=("svc", "boosting"),
+        default="svc",
+        help="transfer scenario: the teacher, an RBF SVC(probability=True) "
+        "on the raw pixels, or HistGradientBoostingClassifier (default: "
+        "%(default)s)",
+    )
+    parser.add_argument(
+        "--units",
+        metavar="N",
+        type=_positive_int,
+        default=32,
+        help="transfer scenario: hidden units of the student (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--widths",
+        metavar="N",
+        type=_positive_int,
+        nargs="+",
+        default=[8, 16, 32, 64, 128, 256],
+        help="transfer scenario: hidden units of the compression curve's "
+        "students (default: 8 16 32 64 128 256)",
+    )
+
+
+def _add_distillation_arguments(parser):
+    """Add compare's options of the distilled student: --temperature, --alpha."""
+    parser.add_argument(
+        "--temperature",
+        metavar="T",
+        type=_positive_float,
+        help=f"distillation temperature, > 0 (default: {_by_dataset('temperature')})",
+    )
+    parser.add_argument(
+        "--alpha",
+        metavar="A",
+        type=_unit_float,
+        help="weight of the hard (true-label) term, in [0, 1] (default: "
+        f"{_by_dataset('alpha')})",
+    )
+
+
+def _compare_parser(commands, common):
+    """The ``compare`` subcommand's parser, added to ``commands``."""
     compare = commands.add_parser(
         "compare",
         parents=[common],
         help="teacher vs student from scratch vs distilled student",
-        description="Two scenarios. transfer (the default on digits): for each "
-        "of --seeds seeds the training rows are redrawn into teacher rows, on "
-        "which a scikit-learn teacher is fitted, and the owner's rows: --labeled "
-        "of them labeled, the rest unlabeled transfer rows; a small Keras student "
-        "is trained from scratch on the labeled rows and distilled on the "
-        "labeled and transfer rows; the report gives mean +- sd per model, the "
-        "paired difference distilled - scratch with its 95% t-interval, and a "
-        "compression curve over --widths. Writes report.json, report.md and "
-        "compression.png. same-labels (the default on mnist, the original "
-        "notebook's experiment; one seed): train (or load) a Keras teacher, the "
-        "student from scratch and the distilled student on the same labeled "
-        "rows, each holding out the same 10% for validation. Writes "
-        "report.json, report.md and learning_curves.png.",
+        description=_COMPARE_DESCRIPTION,
     )
     compare.add_argument(
         "--scenario",
@@ -181,67 +263,8 @@ def build_parser():
         help="epochs of the student from scratch; in the transfer scenario, of "
         f"every student (default: {_by_dataset('epochs')})",
     )
-    compare.add_argument(
-        "--seeds",
-        metavar="N",
-        type=_positive_int,
-        default=5,
-        help="transfer scenario: seeds --seed, --seed+1, ..., each redrawing "
-        "the teacher's, labeled and transfer rows and training every model "
-        "again; at least 2 (default: %(default)s)",
-    )
-    compare.add_argument(
-        "--labeled",
-        metavar="N",
-        type=_positive_int,
-        default=100,
-        help="transfer scenario: the owner's labeled rows (default: %(default)s)",
-    )
-    compare.add_argument(
-        "--teacher-fraction",
-        metavar="F",
-        type=float,
-        default=0.5,
-        help="transfer scenario: fraction of the training rows the teacher is "
-        "fitted on (default: %(default)s)",
-    )
-    compare.add_argument(
-        "--teacher-model",
-        choices=("svc", "boosting"),
-        default="svc",
-        help="transfer scenario: the teacher, an RBF SVC(probability=True) "
-        "on the raw pixels, or HistGradientBoostingClassifier (default: "
-        "%(default)s)",
-    )
-    compare.add_argument(
-        "--units",
-        metavar="N",
-        type=_positive_int,
-        default=32,
-        help="transfer scenario: hidden units of the student (default: %(default)s)",
-    )
-    compare.add_argument(
-        "--widths",
-        metavar="N",
-        type=_positive_int,
-        nargs="+",
-        default=[8, 16, 32, 64, 128, 256],
-        help="transfer scenario: hidden units of the compression curve's "
-        "students (default: 8 16 32 64 128 256)",
-    )
-    compare.add_argument(
-        "--temperature",
-        metavar="T",
-        type=_positive_float,
-        help=f"distillation temperature, > 0 (default: {_by_dataset('temperature')})",
-    )
-    compare.add_argument(
-        "--alpha",
-        metavar="A",
-        type=_unit_float,
-        help="weight of the hard (true-label) term, in [0, 1] (default: "
-        f"{_by_dataset('alpha')})",
-    )
+    _add_transfer_arguments(compare)
+    _add_distillation_arguments(compare)
     compare.add_argument(
         "--latency-repeats",
         metavar="N",
@@ -250,7 +273,11 @@ def build_parser():
         help="timed runs behind each latency's median (default: %(default)s)",
     )
     compare.set_defaults(command="compare")
+    return compare
 
+
+def _sweep_parser(commands, common):
+    """The ``sweep`` subcommand's parser, added to ``commands``."""
     sweep = commands.add_parser(
         "sweep",
         parents=[common],
@@ -278,4 +305,23 @@ def build_parser():
         "(default: 0.1 0.5 1.0)",
     )
     sweep.set_defaults(command="sweep")
+    return sweep
+
+
+def build_parser():
+    """The argument parser of the ``skdistill`` command."""
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="skdistill",
+        description="Knowledge distillation experiments: teacher, student from "
+        "scratch and distilled student, compared on a test split.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"skdistill {__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    common = _common_parser()
+    _compare_parser(commands, common)
+    _sweep_parser(commands, common)
     return parser

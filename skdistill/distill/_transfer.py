@@ -18,7 +18,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.model_selection import check_cv
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_scalar
@@ -91,6 +90,7 @@ class Munge(TransferAugmenter):
     --------
     ImageAugment : Synthetic rows for images.
     DistilledClassifier : Takes ``augment=Munge(...)`` or ``augment="munge"``.
+    DistilledRegressor : Takes them too.
 
     Examples
     --------
@@ -260,7 +260,7 @@ class ImageAugment(TransferAugmenter):
         return out if X.ndim == 4 else out[..., 0]
 
     def _layers(self, seed):
-        from ._keras import import_keras
+        from ..utils._keras import import_keras
 
         keras = import_keras()
         layers = []
@@ -304,49 +304,3 @@ def check_augment(augment):
             f"{type(augment).__name__}."
         )
     return clone(augment) if isinstance(augment, BaseEstimator) else augment
-
-
-def out_of_fold_logits(teacher, X, y, sample_weight, cv, *, fit, logits):
-    """Logits for each row of ``X`` from a teacher fitted without that row.
-
-    Parameters
-    ----------
-    teacher : object
-        An unfitted teacher.
-    X, y, sample_weight : ndarray
-        The labeled rows.
-    cv : int, cross-validation generator or iterable
-        Splits of ``X``; the test folds must partition the rows.
-    fit : callable
-        ``fit(teacher, X, y, sample_weight)`` returns a fitted teacher.
-    logits : callable
-        ``logits(fitted, X)`` returns ``(classes, logits)``.
-
-    Returns
-    -------
-    classes : ndarray
-        The classes, those of ``y``.
-    oof : ndarray of shape (n_samples, n_classes)
-        Each row's logits from the teacher fitted on the other folds.
-    """
-    splitter = check_cv(cv, y, classifier=True)
-    classes = np.unique(y)
-    oof = np.empty((len(X), len(classes)), dtype=np.float32)
-    seen = np.zeros(len(X), dtype=int)
-    for train, test in splitter.split(X, y):
-        fitted = fit(teacher, X[train], y[train], sample_weight[train])
-        fold_classes, fold_logits = logits(fitted, X[test])
-        if not np.array_equal(np.asarray(fold_classes), classes):
-            raise ValueError(
-                "teacher_cv: a training fold lacks some classes, so its teacher "
-                "cannot score them; use fewer folds or a StratifiedKFold."
-            )
-        oof[test] = fold_logits
-        seen[test] += 1
-    if not np.all(seen == 1):
-        raise ValueError(
-            "teacher_cv must give test folds that cover every row exactly once "
-            "(a partition, as KFold and StratifiedKFold do); ShuffleSplit-like "
-            "splitters do not."
-        )
-    return classes, oof

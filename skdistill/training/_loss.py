@@ -1,23 +1,27 @@
-"""The distillation loss and its per-term metrics, written in ``keras.ops``.
+"""The distillation losses and their per-term metrics, written in ``keras.ops``.
 
-Targets reach the loss packed in one float32 array of shape
-``(n_samples, 2 + n_classes)``:
+For classification, targets reach the loss packed in one float32 array of
+shape ``(n_samples, 2 + n_classes)``:
 
 * column 0: the index of the true class (any value where the row is unlabeled),
 * column 1: 1 for a labeled row, 0 for a transfer row that has no label,
 * columns 2 onward: the teacher's logits, one per class.
+
+For regression (:func:`pack_regression_targets`) the array has shape
+``(n_samples, 2 + 2 * n_outputs)``: column 0 is 0, column 1 the labeled mask,
+then the labels and the teacher's predictions, ``n_outputs`` columns each.
 
 Packing keeps Keras's own ``fit`` loop, data adapters, callbacks and
 ``sample_weight`` handling unchanged, on every backend. The teacher's logits are
 stored rather than its softened probabilities, so the same packed array serves
 every temperature.
 
-This module imports Keras; the estimator imports it only inside ``fit``.
+This module imports Keras; the estimators import it only inside ``fit``.
 """
 
 import numpy as np
 
-from ._keras import import_keras
+from ..utils._keras import import_keras
 
 keras = import_keras()
 ops = keras.ops
@@ -292,4 +296,135 @@ def training_metrics(temperature, scale_soft_loss, soft=True):
     ]
     if soft:
         metrics.insert(1, SoftLoss(temperature, scale_soft_loss, name="soft_loss"))
+    return metrics
+
+
+def pack_regression_targets(y, labeled, teacher_predictions):
+    """Pack the labels, the labeled mask and the teacher's predictions.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples, n_outputs)
+        The labels (any value where the row is unlabeled).
+    labeled : array-like of shape (n_samples,)
+        1 for rows with a label, 0 for transfer rows.
+    teacher_predictions : array-like of shape (n_samples, n_outputs)
+        The teacher's predictions.
+
+    Returns
+    -------
+    packed : ndarray of shape (n_samples, 2 + 2 * n_outputs), dtype float32
+        The array that :class:`RegressionDistillationLoss` takes as ``y_true``.
+    """
+    y = np.asarray(y, dtype=np.float32)
+    n_rows, n_outputs = y.shape
+    packed = np.zeros((n_rows, 2 + 2 * n_outputs), np.float32)
+    packed[:, 1] = labeled
+    packed[:, 2 : 2 + n_outputs] = y
+    packed[:, 2 + n_outputs :] = teacher_predictions
+    return packed
+
+
+def regression_terms(y_packed, predictions):
+    """Per-sample squared errors against the label and against the teacher.
+
+    Returns
+    -------
+    hard : tensor of shape (batch,)
+        Mean squared error with the label over the outputs; 0 on unlabeled
+        rows.
+    soft : tensor of shape (batch,)
+        Mean squared error with the teacher's predictions.
+    labeled : tensor of shape (batch,)
+        The labeled mask.
+    """
+    n_outputs = predictions.shape[-1]
+    y_packed = ops.cast(y_packed, predictions.dtype)
+    labeled = y_packed[:, 1]
+    y = y_packed[:, 2 : 2 + n_outputs]
+    teacher = y_packed[:, 2 + n_outputs :]
+    hard = ops.mean(ops.square(y - predictions), axis=-1) * labeled
+    soft = ops.mean(ops.square(teacher - predictions), axis=-1)
+    return hard, soft, labeled
+
+
+@keras.saving.register_keras_serializable(package="skdistill")
+class RegressionDistillationLoss(keras.losses.Loss):
+    r"""The regression distillation loss for a student's predictions.
+
+    Per sample,
+
+    .. math::
+
+        \ell = \alpha \, m \, \mathrm{MSE}(y, \hat y_s)
+             + (1 - \alpha) \, \mathrm{MSE}(\hat y_t, \hat y_s)
+
+    where ``m`` is 1 on labeled rows and 0 on transfer rows.
+
+    Parameters
+    ----------
+    alpha : float, default=0.1
+        Weight of the term against the labels.
+    name : str, default="regression_distillation_loss"
+        Name of the loss.
+    reduction : str, default="sum_over_batch_size"
+        Keras reduction.
+    dtype : str, default=None
+        Keras dtype policy for the loss computation.
+    """
+
+    def __init__(
+        self,
+        alpha=0.1,
+        name="regression_distillation_loss",
+        reduction="sum_over_batch_size",
+        dtype=None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self._alpha = _Setting(alpha, "alpha")
+
+    alpha = property(
+        lambda self: self._alpha.value_,
+        lambda self, value: self._alpha.set(value),
+        doc="Weight of the term against the labels.",
+    )
+
+    def call(self, y_true, y_pred):
+        alpha = self.alpha
+        alpha_t = ops.cast(self._alpha.variable, y_pred.dtype)
+        hard, soft, _ = regression_terms(y_true, y_pred)
+        loss = 0.0
+        if alpha > 0:
+            loss = alpha_t * hard
+        if alpha < 1:
+            loss = loss + (1.0 - alpha_t) * soft
+        return loss
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(alpha=self.alpha)
+        return config
+
+
+class RegressionHardLoss(_MaskedMean):
+    """Mean squared error with the labels, over labeled rows."""
+
+    def _values_and_mask(self, y_packed, y_pred):
+        hard, _, labeled = regression_terms(y_packed, y_pred)
+        return hard, labeled
+
+
+class RegressionSoftLoss(_MaskedMean):
+    """Mean squared error with the teacher's predictions, over all rows."""
+
+    def _values_and_mask(self, y_packed, y_pred):
+        _, soft, _ = regression_terms(y_packed, y_pred)
+        return soft, ops.ones_like(soft)
+
+
+def regression_metrics(soft=True):
+    """The metrics that ``DistilledRegressor.history_`` records each epoch."""
+    metrics = [RegressionHardLoss(1.0, False, name="hard_loss")]
+    if soft:
+        metrics.append(RegressionSoftLoss(1.0, False, name="soft_loss"))
     return metrics

@@ -1,6 +1,6 @@
 """Ready teacher/student builder pairs for the main job and examples."""
 
-from ._students import ConvNet, MLPStudent
+from ._builders import ConvNet, MLPStudent
 
 
 def model_presets():

@@ -1,4 +1,4 @@
-"""An in-process cache of teachers' outputs, shared by all DistilledClassifiers.
+"""An in-process cache of teachers' outputs, shared by every estimator.
 
 Grid searches, ``skdistill sweep`` and repeated fits distil many students from
 the same teacher on the same rows. The teacher's logits depend only on the
@@ -18,82 +18,16 @@ The cache holds at most ``max_bytes`` of logits and row hashes (least recently
 used blocks go first) and at most ``max_teachers`` fitted teachers.
 """
 
-import hashlib
 import itertools
 import threading
 
-import joblib
 import numpy as np
 
-from ._lru import Bound, LRUCache
+from ..utils._hashing import fingerprint_rows
+from ..utils._lru import Bound, LRUCache, register_cache
 
 DEFAULT_MAX_BYTES = 256 * 2**20
 DEFAULT_MAX_TEACHERS = 8
-
-# A 128-bit row hash as two unsigned 64-bit words: sortable and searchable.
-_DIGEST = np.dtype([("high", "<u8"), ("low", "<u8")])
-
-
-def fingerprint_array(a):
-    """A hash of an array's shape, dtype and bytes."""
-    if a is None:
-        return None
-    a = np.ascontiguousarray(a)
-    return joblib.hash((a.shape, a.dtype.str, a), coerce_mmap=True)
-
-
-def fingerprint_rows(X):
-    """A 128-bit BLAKE2b hash of each row's bytes.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, ...)
-        Rows of any shape; rows are compared by their bytes, so the caller keys
-        the row shape and dtype separately.
-
-    Returns
-    -------
-    digests : ndarray of shape (n_samples,)
-        Structured array of two ``uint64`` words per row.
-    """
-    rows = np.ascontiguousarray(X).reshape(len(X), -1)
-    raw = b"".join(hashlib.blake2b(row, digest_size=16).digest() for row in rows)
-    return np.frombuffer(raw, dtype=_DIGEST)
-
-
-def _keras_fingerprint(model):
-    return (type(model).__name__, joblib.hash(model.get_weights()))
-
-
-def fingerprint_teacher(teacher):
-    """A key that changes whenever a fitted teacher's outputs could change.
-
-    Keras models are keyed by their weights; scikit-learn estimators by their
-    pickled state; ensembles and adapters by their members and options.
-    Returns None for a teacher whose state cannot be hashed; its outputs are
-    then not cached.
-    """
-    try:
-        return _fingerprint(teacher)
-    except Exception:  # noqa: BLE001 - any failure to hash means "do not cache"
-        return None
-
-
-def _fingerprint(teacher):
-    if isinstance(teacher, (list, tuple)):
-        return ("list", tuple(_fingerprint(t) for t in teacher))
-    from ._teachers import EnsembleTeacher, KerasTeacher, is_keras_model
-
-    if isinstance(teacher, EnsembleTeacher):
-        members = tuple(_fingerprint(t) for t in list(teacher.teachers))
-        return ("ensemble", members, joblib.hash(teacher.weights), teacher.combine)
-    if isinstance(teacher, KerasTeacher):
-        model = teacher.model
-        model_key = _keras_fingerprint(model) if is_keras_model(model) else None
-        return ("keras", model_key, joblib.hash(teacher.classes), teacher.output)
-    if is_keras_model(teacher):
-        return ("keras", _keras_fingerprint(teacher), None, "auto")
-    return ("sklearn", joblib.hash(teacher))
 
 
 class _Block:
@@ -248,7 +182,7 @@ class TeacherOutputCache:
         return len(self._blocks)
 
 
-_CACHE = TeacherOutputCache()
+_CACHE = register_cache(TeacherOutputCache())
 
 
 def get_teacher_cache():

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ._cache import fingerprint_rows
+from ..utils._hashing import fingerprint_rows
 
 _OUTPUT_KINDS = ("auto", "logits", "probabilities")
 
@@ -25,10 +25,13 @@ class PrecomputedTeacher(BaseEstimator):
         The rows the teacher was run on, as they will be passed to ``fit``
         (labeled rows and unlabeled ones alike). Rows are compared by the
         bytes of their float32 values, as ``fit`` sees them.
-    outputs : array-like of shape (n_samples, n_classes)
-        The teacher's outputs on ``X``, one column per class.
+    outputs : array-like of shape (n_samples, n_classes) or (n_samples, n_outputs)
+        The teacher's outputs on ``X``: for a classifier one column per
+        class; for :class:`DistilledRegressor` its predictions, of shape
+        ``(n_samples,)`` or one column per target.
     classes : array-like of shape (n_classes,), default=None
         The label of each column; ``None`` means ``0, 1, ..., n_classes - 1``.
+        Leave it ``None`` for a regression teacher.
     output : {"auto", "logits", "probabilities"}, default="auto"
         What ``outputs`` holds. ``"auto"`` reads rows that are non-negative
         and sum to 1 (within 1e-3) as probabilities, anything else as logits.
@@ -36,6 +39,7 @@ class PrecomputedTeacher(BaseEstimator):
     See Also
     --------
     DistilledClassifier : The estimator that takes a teacher.
+    DistilledRegressor : The same for regression.
     KerasTeacher : A Keras model that runs in this process.
 
     Notes
@@ -92,13 +96,16 @@ class PrecomputedTeacher(BaseEstimator):
         state.pop("_row_index", None)  # rebuilt on first use
         return state
 
-    def lookup(self, rows):
+    def lookup(self, rows, *, allow_1d=False):
         """The classes and the outputs for ``rows``, as stored.
 
         Parameters
         ----------
         rows : ndarray of shape (n_rows, ...)
             Rows, as ``fit`` sees them (float32).
+        allow_1d : bool, default=False
+            Read 1-D ``outputs`` (a regression teacher's predictions) as one
+            column.
 
         Returns
         -------
@@ -116,6 +123,8 @@ class PrecomputedTeacher(BaseEstimator):
                 f"got {self.output!r}."
             )
         outputs = np.asarray(self.outputs, dtype=np.float64)
+        if allow_1d and outputs.ndim == 1:
+            outputs = outputs[:, np.newaxis]
         if outputs.ndim != 2 or len(outputs) != len(self.X):
             raise ValueError(
                 "PrecomputedTeacher outputs must have shape (n_samples, n_classes) "

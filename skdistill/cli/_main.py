@@ -15,7 +15,7 @@ class CommandError(Exception):
 
 
 def _load_data(args, console):
-    from ._datasets import (
+    from ..utils._datasets import (
         MNIST_PATH_VARIABLE,
         MNISTDownloadError,
         load_digits_split,
@@ -41,12 +41,12 @@ def _load_data(args, console):
 
 def _load_mnist_quietly(load_mnist, path, console):
     """``load_mnist(path)``; off a terminal, without Keras's download bar."""
-    from ._datasets import MNIST_PATH_VARIABLE
+    from ..utils._datasets import MNIST_PATH_VARIABLE
 
     local = path is not None or os.environ.get(MNIST_PATH_VARIABLE)
     if local or isatty(console.stream):
         return load_mnist(path)
-    from ._keras import import_keras
+    from ..utils._keras import import_keras
 
     # Keras draws the download's progress with ANSI codes; off a terminal
     # its messages go to absl's log instead, which shows none by default.
@@ -72,8 +72,8 @@ def _settings(args, names):
 def _versions():
     import sklearn
 
-    from . import __version__
-    from ._keras import import_keras
+    from .. import __version__
+    from ..utils._keras import import_keras
 
     keras = import_keras()
     return {
@@ -114,7 +114,7 @@ def _console(args):
 
 def _rows(args, data):
     """The report's row counts: training split, trained on, held out, test."""
-    from ._experiment import VALIDATION_FRACTION, split_sizes
+    from ._fitting import VALIDATION_FRACTION, split_sizes
 
     n_fit, n_validation = split_sizes(data[2], args.seed)
     return {
@@ -148,11 +148,8 @@ def _write_reports(report, markdown, out, plot_name, console):
     return 0
 
 
-def _compare_transfer(args, start):
-    """compare's transfer scenario (see the --help of compare)."""
-    from ._few_labels import run_transfer_compare
-    from ._report import interval_sentence, plot_compression, transfer_markdown
-
+def _check_transfer_args(args):
+    """Raise :class:`CommandError` for options the transfer scenario refuses."""
     if args.dataset != "digits":
         raise CommandError("--scenario transfer runs on --dataset digits only.")
     if args.teacher is not None:
@@ -169,42 +166,49 @@ def _compare_transfer(args, start):
         raise CommandError(
             f"--teacher-fraction must be in (0, 1), got {args.teacher_fraction}"
         )
-    console = _console(args)
+
+
+def _transfer_settings(args):
+    """The transfer scenario's settings, as its report lists them."""
     settings = _settings(args, ["epochs", "temperature", "alpha"])
-    seeds = list(range(args.seed, args.seed + args.seeds))
     settings.update(
         teacher=args.teacher_model,
         teacher_fraction=args.teacher_fraction,
         labeled=args.labeled,
         units=args.units,
         widths=sorted(args.widths),
-        seeds=seeds,
+        seeds=list(range(args.seed, args.seed + args.seeds)),
         batch_size=args.batch_size,
     )
-    out = Path(args.out or "skdistill-out/compare")
-    out.mkdir(parents=True, exist_ok=True)
-    data = _load_data(args, console)
-    console.log(
-        f"skdistill compare: {args.dataset}, transfer scenario; teacher "
-        f"{args.teacher_model}, student of {args.units} units with "
-        f"{args.labeled} labels, {len(seeds)} seeds, compression widths "
-        f"{' '.join(map(str, settings['widths']))}; {len(data[1])} test rows"
-    )
-    result = run_transfer_compare(
-        data,
+    return settings
+
+
+def _run_transfer(args, data, settings, console):
+    """:func:`run_transfer_compare` with the report's ``settings``; its result."""
+    from ._few_labels import TransferSettings, run_transfer_compare
+
+    transfer_settings = TransferSettings(
         teacher=args.teacher_model,
         teacher_fraction=args.teacher_fraction,
         n_labeled=args.labeled,
         units=args.units,
         widths=settings["widths"],
-        seeds=seeds,
+        seeds=settings["seeds"],
         epochs=settings["epochs"],
         temperature=settings["temperature"],
         alpha=settings["alpha"],
         batch_size=args.batch_size,
-        **_runner_output(args, console),
     )
-    report = {
+    return run_transfer_compare(
+        data, transfer_settings, **_runner_output(args, console)
+    )
+
+
+def _transfer_report(args, data, settings, result):
+    """report.json's content for the transfer scenario, but its wall time."""
+    from ._report import interval_sentence
+
+    return {
         "command": "compare",
         "dataset": args.dataset,
         "scenario": "transfer",
@@ -216,6 +220,26 @@ def _compare_transfer(args, start):
         "compression": result["compression"],
         "versions": _versions(),
     }
+
+
+def _compare_transfer(args, start):
+    """compare's transfer scenario (see the --help of compare)."""
+    from ._report import plot_compression, transfer_markdown
+
+    _check_transfer_args(args)
+    console = _console(args)
+    settings = _transfer_settings(args)
+    out = Path(args.out or "skdistill-out/compare")
+    out.mkdir(parents=True, exist_ok=True)
+    data = _load_data(args, console)
+    console.log(
+        f"skdistill compare: {args.dataset}, transfer scenario; teacher "
+        f"{args.teacher_model}, student of {args.units} units with "
+        f"{args.labeled} labels, {len(settings['seeds'])} seeds, compression "
+        f"widths {' '.join(map(str, settings['widths']))}; {len(data[1])} test rows"
+    )
+    result = _run_transfer(args, data, settings, console)
+    report = _transfer_report(args, data, settings, result)
     plot = "compression.png"
     plot_compression(report, out / plot)
     report["wall_seconds"] = time.perf_counter() - start
@@ -231,9 +255,29 @@ def _compare(args):
     return _compare_same_labels(args)
 
 
+def _run_same_labels(args, data, settings, out, console):
+    """:func:`run_compare` with the report's ``settings``; its result."""
+    from ..students._presets import model_presets
+    from ._experiment import CompareSettings, run_compare
+
+    teacher_builder, student_builder = model_presets()[settings["models"]]
+    compare_settings = CompareSettings(
+        teacher_builder=teacher_builder,
+        student_builder=student_builder,
+        teacher_epochs=settings["teacher_epochs"],
+        epochs=settings["epochs"],
+        distill_epochs=settings["distill_epochs"],
+        temperature=settings["temperature"],
+        alpha=settings["alpha"],
+        batch_size=args.batch_size,
+        seed=args.seed,
+        teacher_path=args.teacher,
+        latency_repeats=args.latency_repeats,
+    )
+    return run_compare(data, compare_settings, out=out, **_runner_output(args, console))
+
+
 def _compare_same_labels(args):
-    from ._experiment import run_compare
-    from ._presets import model_presets
     from ._report import (
         compare_markdown,
         compare_summary,
@@ -257,24 +301,8 @@ def _compare_same_labels(args):
     data = _load_data(args, console)
     rows = _rows(args, data)
     console.log(_header("compare", args, rows, settings["models"]))
-    teacher_builder, student_builder = model_presets()[settings["models"]]
     start = time.perf_counter()
-    result = run_compare(
-        data,
-        teacher_builder=teacher_builder,
-        student_builder=student_builder,
-        teacher_epochs=settings["teacher_epochs"],
-        epochs=settings["epochs"],
-        distill_epochs=settings["distill_epochs"],
-        temperature=settings["temperature"],
-        alpha=settings["alpha"],
-        batch_size=args.batch_size,
-        seed=args.seed,
-        out=out,
-        teacher_path=args.teacher,
-        latency_repeats=args.latency_repeats,
-        **_runner_output(args, console),
-    )
+    result = _run_same_labels(args, data, settings, out, console)
     report = {
         "command": "compare",
         "dataset": args.dataset,
@@ -297,9 +325,27 @@ def _compare_same_labels(args):
     return _write_reports(report, markdown, out, plot, console)
 
 
+def _run_sweep(args, data, settings, out, console):
+    """:func:`run_sweep` with the report's ``settings``; its result."""
+    from ..students._presets import model_presets
+    from ._experiment import SweepSettings, run_sweep
+
+    teacher_builder, student_builder = model_presets()[settings["models"]]
+    sweep_settings = SweepSettings(
+        teacher_builder=teacher_builder,
+        student_builder=student_builder,
+        teacher_epochs=settings["teacher_epochs"],
+        distill_epochs=settings["distill_epochs"],
+        temperatures=args.temperatures,
+        alphas=args.alphas,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        teacher_path=args.teacher,
+    )
+    return run_sweep(data, sweep_settings, out=out, **_runner_output(args, console))
+
+
 def _sweep(args):
-    from ._experiment import run_sweep
-    from ._presets import model_presets
     from ._report import plot_sweep, sweep_markdown
 
     console = _console(args)
@@ -313,22 +359,8 @@ def _sweep(args):
         + f"; temperatures {' '.join(f'{t:g}' for t in args.temperatures)}, "
         f"alphas {' '.join(f'{a:g}' for a in args.alphas)}"
     )
-    teacher_builder, student_builder = model_presets()[settings["models"]]
     start = time.perf_counter()
-    result = run_sweep(
-        data,
-        teacher_builder=teacher_builder,
-        student_builder=student_builder,
-        teacher_epochs=settings["teacher_epochs"],
-        distill_epochs=settings["distill_epochs"],
-        temperatures=args.temperatures,
-        alphas=args.alphas,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        out=out,
-        teacher_path=args.teacher,
-        **_runner_output(args, console),
-    )
+    result = _run_sweep(args, data, settings, out, console)
     report = {
         "command": "sweep",
         "dataset": args.dataset,

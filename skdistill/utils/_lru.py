@@ -1,14 +1,32 @@
 """One small least-recently-used store, behind every cache of skdistill.
 
 Three caches keep objects across fits: teachers' logits and fitted teachers
-(``_cache``), compiled training models (``_trainer``), and teachers fetched
-from a Dask cluster (``_distributed``). Each is built on :class:`LRUCache`,
-bounded by a number of entries, a number of bytes, or both;
-:func:`clear_caches` empties them all.
+(``distill._cache``), compiled training models (``training._trainer``), and
+teachers fetched from a Dask cluster (``teachers._distributed``). Each is
+built on :class:`LRUCache`, bounded by a number of entries, a number of bytes,
+or both, and registers itself here when it is created (:func:`register_cache`),
+so :func:`clear_caches` empties them all without importing the modules that
+own them.
 """
 
 import threading
+import weakref
 from collections import OrderedDict
+
+# Every cache of skdistill alive in this process; each adds itself.
+_REGISTRY = weakref.WeakSet()
+
+
+def register_cache(cache):
+    """Add ``cache`` (anything with a ``clear()``) to what :func:`clear_caches` empties.
+
+    Returns
+    -------
+    cache : object
+        ``cache`` itself, so a module can write ``CACHE = register_cache(...)``.
+    """
+    _REGISTRY.add(cache)
+    return cache
 
 
 class LRUCache:
@@ -148,10 +166,5 @@ def clear_caches():
     >>> import skdistill
     >>> skdistill.clear_caches()
     """
-    from ._cache import get_teacher_cache
-    from ._distributed import FETCHED
-    from ._trainer import TRAINERS
-
-    get_teacher_cache().clear()
-    TRAINERS.clear()
-    FETCHED.clear()
+    for cache in list(_REGISTRY):
+        cache.clear()

@@ -1,0 +1,71 @@
+"""The training rows: labeled rows, then transfer rows, then synthetic rows.
+
+``fit`` trains on the labeled rows ``X`` first, then the unlabeled transfer
+rows ``X_unlabeled``, then the synthetic rows an augmenter makes
+(``augment``); :func:`training_rows` puts them together, in memory or as a
+:class:`~skdistill.utils._outofcore.BlockReader` over memory-mapped arrays.
+"""
+
+import numpy as np
+
+from ..utils._outofcore import BlockReader, is_memmap
+from ._transfer import check_augment
+
+
+def training_rows(X, X_unlabeled, *, sources, augment, seed):
+    """Every training row: ``X``, then ``X_unlabeled``, then synthetic rows.
+
+    Parameters
+    ----------
+    X, X_unlabeled : ndarray or None
+        The checked labeled and transfer rows.
+    sources : tuple or None
+        What the user passed as ``X`` and ``X_unlabeled``, where either is a
+        ``numpy.memmap``: the rows are then read from the maps themselves,
+        whose pages can be released, through a :class:`BlockReader`, and
+        ``augment`` is not used. None for in-memory rows.
+    augment : None, str or TransferAugmenter
+        Makes synthetic rows from the others.
+    seed : int or None
+        Seeds the augmenter.
+
+    Returns
+    -------
+    rows : ndarray or BlockReader
+    """
+    arrays = [X] if X_unlabeled is None else [X, X_unlabeled]
+    if sources is not None:
+        used = sources[: len(arrays)]
+        arrays = [s if is_memmap(s) else a for s, a in zip(used, arrays, strict=True)]
+        return BlockReader(arrays, ["X", "X_unlabeled"][: len(arrays)])
+    rows = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    augmenter = check_augment(augment)
+    if augmenter is None:
+        return rows
+    synthetic = np.asarray(augmenter.generate(rows, random_state=seed), np.float32)
+    if synthetic.shape[1:] != rows.shape[1:]:
+        raise ValueError(
+            f"augment made rows of shape {synthetic.shape[1:]}; the training "
+            f"rows have shape {rows.shape[1:]}."
+        )
+    return np.concatenate([rows, synthetic])
+
+
+def row_weights(sample_weight, n_rows):
+    """Per-row weights: ``sample_weight`` on the labeled rows, then 1."""
+    weights = np.ones(n_rows, dtype=np.float32)
+    weights[: len(sample_weight)] = sample_weight
+    return weights
+
+
+def packed_targets(classes, y, sample_weight, t_logits):
+    """Targets for the Keras loss (labeled rows first) and per-row weights."""
+    from ..training._loss import pack_targets
+
+    n_rows, n_labeled = len(t_logits), len(y)
+    labeled = np.zeros(n_rows, dtype=np.float32)
+    labeled[:n_labeled] = 1.0
+    y_index = np.zeros(n_rows, dtype=np.float32)
+    y_index[:n_labeled] = np.searchsorted(classes, y)
+    weights = row_weights(sample_weight, n_rows)
+    return pack_targets(y_index, labeled, t_logits), weights
