@@ -95,6 +95,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+from bench_students import _limit_threads  # noqa: E402
+from bench_transfer import predict_ms_per_1000  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 
 PROBLEMS = ("friedman", "nass")
@@ -237,20 +243,6 @@ def model_size(model):
     if hasattr(model, "coef_"):
         return int(np.size(model.coef_) + np.size(model.intercept_))
     return -1
-
-
-def predict_ms_per_1000(model, X, repeats=7):
-    """Median milliseconds of ``model.predict`` on 1,000 rows."""
-    rows = np.resize(X, (1000, X.shape[1]))
-    # Warm-up: a Keras student traces its forward pass on its second call.
-    model.predict(rows)
-    model.predict(rows)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.predict(rows)
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
 
 
 def evaluate(model, X_test, y_test):
@@ -636,29 +628,6 @@ def parse_args(argv):
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
     return args
-
-
-def _limit_threads(n, need_keras):
-    if n <= 0:
-        return None
-    # threadpoolctl limits only the libraries loaded so far: load scikit-learn's
-    # OpenMP runtime and SciPy's BLAS first.
-    import scipy.linalg  # noqa: F401
-    import sklearn.ensemble  # noqa: F401
-    import sklearn.linear_model  # noqa: F401
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    if need_keras:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(n)
-    limiter = threadpool_limits(limits=n)
-    pools = sorted(
-        {f"{p['internal_api']}={p['num_threads']}" for p in threadpool_info()}
-    )
-    print(f"threads: {', '.join(pools)}", flush=True)
-    return limiter
 
 
 def main(argv=None):

@@ -17,6 +17,15 @@ from sklearn.base import BaseEstimator
 from ..utils._keras import import_keras
 
 
+def output_width(meta):
+    """The width of a student's last layer: ``meta["n_outputs"]``.
+
+    A ``meta`` written by hand with only ``n_classes_``, as builders received
+    before regression students existed, gives that instead.
+    """
+    return meta["n_outputs"] if "n_outputs" in meta else meta["n_classes_"]
+
+
 class StudentBuilder(BaseEstimator):
     """Base class for student builders whose hyperparameters can be searched.
 
@@ -133,7 +142,7 @@ class MLPStudent(StudentBuilder):
             x = keras.layers.Dense(units, activation=self.activation)(x)
             if self.dropout:
                 x = keras.layers.Dropout(self.dropout)(x)
-        outputs = keras.layers.Dense(meta["n_outputs"])(x)
+        outputs = keras.layers.Dense(output_width(meta))(x)
         return keras.Model(inputs, outputs, name="mlp_student")
 
 
@@ -212,7 +221,7 @@ class ConvNet(StudentBuilder):
         x = layers.Flatten()(x)
         if self.dropout:
             x = layers.Dropout(self.dropout)(x)
-        outputs = layers.Dense(meta["n_outputs"])(x)
+        outputs = layers.Dense(output_width(meta))(x)
         return keras.Model(inputs, outputs, name="convnet")
 
 
