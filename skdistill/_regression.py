@@ -118,9 +118,9 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
         Shape of one sample, ``X.shape[1:]``.
     n_outputs_ : int
         Number of targets.
-    target_mean_ : ndarray of shape (n_outputs_,)
+    target_mean_ : ndarray of shape (`n_outputs_`,)
         Mean of each target column over the labeled rows.
-    target_scale_ : ndarray of shape (n_outputs_,)
+    target_scale_ : ndarray of shape (`n_outputs_`,)
         Standard deviation of each target column over the labeled rows (1
         for a constant column). A Keras student learns
         ``(y - target_mean_) / target_scale_``; ``predict`` scales its
