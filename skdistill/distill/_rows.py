@@ -56,16 +56,3 @@ def row_weights(sample_weight, n_rows):
     weights = np.ones(n_rows, dtype=np.float32)
     weights[: len(sample_weight)] = sample_weight
     return weights
-
-
-def packed_targets(classes, y, sample_weight, t_logits):
-    """Targets for the Keras loss (labeled rows first) and per-row weights."""
-    from ..training._loss import pack_targets
-
-    n_rows, n_labeled = len(t_logits), len(y)
-    labeled = np.zeros(n_rows, dtype=np.float32)
-    labeled[:n_labeled] = 1.0
-    y_index = np.zeros(n_rows, dtype=np.float32)
-    y_index[:n_labeled] = np.searchsorted(classes, y)
-    weights = row_weights(sample_weight, n_rows)
-    return pack_targets(y_index, labeled, t_logits), weights

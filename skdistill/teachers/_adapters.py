@@ -363,11 +363,6 @@ def clone_teacher(teacher):
     return adapter.clone()
 
 
-def teacher_is_fitted(teacher):
-    """Whether ``teacher`` is used as it is (True) or fitted inside ``fit``."""
-    return as_teacher(teacher, None).is_fitted()
-
-
 def teacher_logits(teacher, X):
     """The classes of a fitted classification teacher and its logits on ``X``.
 
