@@ -16,14 +16,27 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_y,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from .distill._rows import row_weights, training_rows
 from .distill._teacher_pass import teacher_outputs
 from .distill._transfer import check_augment
 from .students._fitters import KerasStudentFitter, student_fitter
+from .students._inputs import (
+    check_preprocessor,
+    fit_student_inputs,
+    input_shape,
+    student_inputs,
+)
 from .teachers._adapters import check_teacher, clone_teacher
 from .training._settings import TrainingSettings
+from .utils._frames import check_same_columns, is_frame
 from .utils._keras import seed_from
 from .utils._outofcore import is_memmap
 from .utils._validation import (
@@ -53,6 +66,7 @@ class BaseDistiller(BaseEstimator):
         # that list the kinds accepted.
         "teacher": "no_validation",
         "student": "no_validation",
+        "preprocessor": "no_validation",
         "augment": "no_validation",
         "optimizer": "no_validation",
         "callbacks": "no_validation",
@@ -79,6 +93,7 @@ class BaseDistiller(BaseEstimator):
         *,
         teacher,
         student,
+        preprocessor,
         alpha,
         augment,
         teacher_cv,
@@ -98,6 +113,7 @@ class BaseDistiller(BaseEstimator):
     ):
         self.teacher = teacher
         self.student = student
+        self.preprocessor = preprocessor
         self.alpha = alpha
         self.augment = augment
         self.teacher_cv = teacher_cv
@@ -148,6 +164,7 @@ class BaseDistiller(BaseEstimator):
             self.teacher, alpha=self.alpha, teacher_cv=self.teacher_cv, task=self._task
         )
         fitter = student_fitter(self.student, self._task)
+        check_preprocessor(self.preprocessor)
         check_augment(self.augment)
         check_memory(self.memory)
         fitter.check_settings(self.callbacks, self.optimizer, self.learning_rate)
@@ -155,24 +172,48 @@ class BaseDistiller(BaseEstimator):
 
     def _validate_fit_data(self, X, y, sample_weight, X_unlabeled, fitter, task):
         """Checked ``X``, ``y``, weights and transfer rows, and whether to stream."""
-        # A memory-mapped X is streamed block by block to a Keras student,
-        # never copied whole; a scikit-learn student fits on rows in memory.
-        streamed = (is_memmap(X) or is_memmap(X_unlabeled)) and fitter.keras
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            allow_nd=True,
-            dtype="numeric" if streamed else np.float32,
-            ensure_all_finite=not streamed,
-            **self._y_validation,
-        )
+        if is_frame(X):
+            X, y, X_unlabeled = self._validate_frames(X, y, X_unlabeled)
+            streamed = False
+        else:
+            # A memory-mapped X is streamed block by block to a Keras student,
+            # never copied whole; a scikit-learn student fits on rows in memory.
+            streamed = (is_memmap(X) or is_memmap(X_unlabeled)) and fitter.keras
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                allow_nd=True,
+                dtype="numeric" if streamed else np.float32,
+                ensure_all_finite=not streamed,
+                **self._y_validation,
+            )
+            X_unlabeled = check_unlabeled(X_unlabeled, X, streamed)
+        self._frame_input = is_frame(X)
         y = task.check_y(y)
         sample_weight = check_sample_weight(sample_weight, len(X))
-        X_unlabeled = check_unlabeled(X_unlabeled, X, streamed)
         if streamed:
             check_streamable(self)
         return X, y, sample_weight, X_unlabeled, streamed
+
+    def _validate_frames(self, X, y, X_unlabeled):
+        """A data frame ``X`` kept as it is: its rows go to the teacher as given.
+
+        Only what scikit-learn records of any ``X`` is checked and set here
+        (``n_features_in_``, ``feature_names_in_``); the values, whatever their
+        dtypes, are for the teacher and the preprocessor to read.
+        """
+        validate_data(self, X, skip_check_array=True)
+        if len(X) == 0 or X.shape[1] == 0:
+            raise ValueError(
+                f"X must have at least one row and one column; got a data frame "
+                f"of shape {X.shape}."
+            )
+        y = _check_y(y, estimator=self, **self._y_validation)
+        check_consistent_length(X, y)
+        if X_unlabeled is not None:
+            X_unlabeled = check_same_columns(X_unlabeled, X, "X_unlabeled")
+        return X, y, X_unlabeled
 
     def _training_settings(self, seed):
         return TrainingSettings(
@@ -196,7 +237,10 @@ class BaseDistiller(BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, ...)
             Training rows: a table, or n-D samples such as images
-            ``(n_samples, 28, 28, 1)``. A ``numpy.memmap``
+            ``(n_samples, 28, 28, 1)``. A pandas DataFrame is kept as it is,
+            whatever its dtypes (category, string, object, missing values):
+            the teacher, the ``preprocessor`` and a scikit-learn student read
+            frames with its columns and dtypes. A ``numpy.memmap``
             (``np.load(path, mmap_mode="r")``) is streamed in blocks rather
             than copied; see "Scaling out" in the docs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -207,7 +251,8 @@ class BaseDistiller(BaseEstimator):
             (and passed to an unfitted teacher's ``fit`` where it accepts it).
         X_unlabeled : array-like of shape (n_unlabeled, ...), default=None
             Transfer rows with no label: the teacher labels them and they carry
-            only the teacher's term. Ignored when ``alpha=1``.
+            only the teacher's term. Ignored when ``alpha=1``. When ``X`` is a
+            DataFrame, a DataFrame with its columns.
 
         Returns
         -------
@@ -247,14 +292,19 @@ class BaseDistiller(BaseEstimator):
             targets = task.targets(
                 fitter, y, row_weights(sample_weight, len(rows)), outputs, taught
             )
+            preprocessor, student_rows = fit_student_inputs(
+                self.preprocessor, rows, keras=fitter.keras
+            )
+            shape = tuple(X.shape[1:]) if streamed else input_shape(student_rows)
             student, history = fitter.fit(
-                rows,
+                student_rows,
                 targets,
-                input_shape=tuple(X.shape[1:]),
-                n_features_in=self.n_features_in_,
+                input_shape=shape,
+                n_features_in=self.n_features_in_ if preprocessor is None else shape[0],
                 settings=self._training_settings(seed),
             )
         self._set_task_attributes(task)
+        self.preprocessor_ = preprocessor
         self.teacher_ = taught.teacher
         self.input_shape_ = tuple(X.shape[1:])
         self.student_ = student
@@ -266,16 +316,25 @@ class BaseDistiller(BaseEstimator):
         return self
 
     def _validated_X(self, X):
-        """``X`` checked against what ``fit`` saw, and its memory map, if streamed.
+        """``X`` checked against what ``fit`` saw, as the student reads it.
 
         Returns
         -------
-        X : ndarray
+        X : ndarray, sparse matrix or DataFrame
+            The rows after the fitted ``preprocessor_``: float32 for a Keras
+            student, 2-D for a scikit-learn one.
         source : numpy.memmap or None
             The map a Keras student reads a block at a time.
         """
         check_is_fitted(self)
         keras_student = hasattr(self, "student_model_")
+        if getattr(self, "_frame_input", False):
+            # Fitted on a frame: the rows go to the preprocessor or the
+            # student as given, once scikit-learn's checks of the columns pass.
+            if not is_frame(X):
+                X = check_array(X, dtype=None, ensure_all_finite=False)
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return student_inputs(self.preprocessor_, X, keras=keras_student), None
         source, streamed = X, is_memmap(X) and keras_student
         X = validate_data(
             self,
@@ -291,7 +350,9 @@ class BaseDistiller(BaseEstimator):
                 f"{type(self).__name__} was fitted on samples of shape "
                 f"{self.input_shape_}."
             )
-        return X, source if streamed else None
+        if streamed:
+            return X, source
+        return student_inputs(self.preprocessor_, X, keras=keras_student), None
 
     def _keras_outputs(self, X, source):
         """The Keras student's raw outputs (logits or scaled predictions)."""

@@ -68,6 +68,15 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         ``MLPStudent()``. The training settings below (``epochs`` to
         ``inference_batch_size``, ``scale_soft_loss``) apply to Keras
         students only.
+    preprocessor : transformer or None, default=None
+        A scikit-learn transformer between the rows and the student only,
+        such as a ``ColumnTransformer`` that one-hot encodes a data frame's
+        categorical columns for a Keras student. It is cloned and fitted on
+        the student's training rows (labeled, transfer and synthetic) and
+        applied in ``predict``; the teacher never sees it and reads the rows
+        as given. The Keras student's input width is the transformer's output
+        width. Searchable as ``preprocessor__<param>``; it serves
+        scikit-learn students too. See the user guide on tables.
     temperature : float, default=4.0
         Softening temperature ``T`` (> 0) applied to teacher and student logits
         in the soft term.
@@ -157,6 +166,8 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         Column names, when ``X`` had string column names.
     input_shape_ : tuple
         Shape of one sample, ``X.shape[1:]``.
+    preprocessor_ : transformer or None
+        The fitted clone of ``preprocessor``; None without one.
     teacher_ : object or None
         The fitted teacher: ``teacher`` itself if it was fitted, else the clone
         fitted in ``fit``; ``None`` when trained from scratch without one.
@@ -223,6 +234,7 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         *,
         teacher=None,
         student=None,
+        preprocessor=None,
         temperature=4.0,
         alpha=0.1,
         scale_soft_loss=True,
@@ -245,6 +257,7 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         super().__init__(
             teacher=teacher,
             student=student,
+            preprocessor=preprocessor,
             alpha=alpha,
             augment=augment,
             teacher_cv=teacher_cv,
@@ -289,7 +302,7 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         if not is_classifier(student):
             return student_outputs(student, X, self.classes_), "logits"
         if labels:
-            return student.predict(X.reshape(len(X), -1)), "labels"
+            return student.predict(X), "labels"
         return student_outputs(student, X, self.classes_), "probabilities"
 
     def predict_proba(self, X):

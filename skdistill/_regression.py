@@ -59,6 +59,15 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
         outputs (see :class:`StudentBuilder`), a ``keras.Model`` template, or
         ``None`` for ``MLPStudent()``. The training settings below
         (``epochs`` to ``inference_batch_size``) apply to Keras students only.
+    preprocessor : transformer or None, default=None
+        A scikit-learn transformer between the rows and the student only,
+        such as a ``ColumnTransformer`` that one-hot encodes a data frame's
+        categorical columns for a Keras student. It is cloned and fitted on
+        the student's training rows (labeled, transfer and synthetic) and
+        applied in ``predict``; the teacher never sees it and reads the rows
+        as given. The Keras student's input width is the transformer's output
+        width. Searchable as ``preprocessor__<param>``; it serves
+        scikit-learn students too. See the user guide on tables.
     alpha : float, default=0.1
         Weight of the term against the labels, in [0, 1]; ``1 - alpha``
         weighs the term against the teacher.
@@ -116,6 +125,8 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
         Column names, when ``X`` had string column names.
     input_shape_ : tuple
         Shape of one sample, ``X.shape[1:]``.
+    preprocessor_ : transformer or None
+        The fitted clone of ``preprocessor``; None without one.
     n_outputs_ : int
         Number of targets.
     target_mean_ : ndarray of shape (`n_outputs_`,)
@@ -176,6 +187,7 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
         *,
         teacher=None,
         student=None,
+        preprocessor=None,
         alpha=0.1,
         augment=None,
         teacher_cv=None,
@@ -196,6 +208,7 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
         super().__init__(
             teacher=teacher,
             student=student,
+            preprocessor=preprocessor,
             alpha=alpha,
             augment=augment,
             teacher_cv=teacher_cv,
@@ -240,12 +253,11 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
             scaled = self._keras_outputs(X, source).astype(np.float64)
             predictions = scaled * self.target_scale_ + self.target_mean_
         else:
-            predictions = np.asarray(
-                self.student_.predict(X.reshape(len(X), -1)), dtype=np.float64
-            )
+            predictions = np.asarray(self.student_.predict(X), dtype=np.float64)
+        n_samples = predictions.shape[0]
         if self._y_ndim == 1:
-            return predictions.reshape(len(X))
-        return predictions.reshape(len(X), -1)
+            return predictions.reshape(n_samples)
+        return predictions.reshape(n_samples, -1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -36,6 +36,7 @@ def counting():
 
 INVALID = {
     "student": (3, "student must be None, an unfitted scikit-learn"),
+    "preprocessor": ("onehot", "preprocessor must be None or an unfitted"),
     "temperature": (0.0, "'temperature' parameter of DistilledClassifier"),
     "alpha": (1.5, "'alpha' parameter of DistilledClassifier"),
     "scale_soft_loss": ("yes", "'scale_soft_loss' parameter"),

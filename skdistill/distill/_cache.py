@@ -23,6 +23,7 @@ import threading
 
 import numpy as np
 
+from ..utils._frames import frame_row_digests, is_frame, take_rows
 from ..utils._hashing import fingerprint_rows
 from ..utils._lru import Bound, LRUCache, register_cache
 
@@ -94,8 +95,8 @@ class TeacherOutputCache:
         ----------
         key : hashable
             Identifies the teacher and the shape and dtype of the rows.
-        X : ndarray of shape (n_samples, ...)
-            The rows.
+        X : ndarray of shape (n_samples, ...) or DataFrame
+            The rows; a frame's rows are hashed by value, column by column.
         compute : callable
             ``compute(X_rows)`` returns ``(classes, logits)`` for some rows;
             called at most once, on the rows not found.
@@ -107,7 +108,7 @@ class TeacherOutputCache:
         logits : ndarray of shape (n_samples, n_classes)
             One row of logits per row of ``X``.
         """
-        digests = fingerprint_rows(X)
+        digests = frame_row_digests(X) if is_frame(X) else fingerprint_rows(X)
         with self._lock:
             classes = self._classes.get(key)
             logits, found = self._gather(key, digests)
@@ -119,7 +120,9 @@ class TeacherOutputCache:
             self.misses += 1
             self.rows_reused += len(X) - len(missing)
             self.rows_computed += len(missing)
-        new_classes, new_logits = compute(X if len(missing) == len(X) else X[missing])
+        new_classes, new_logits = compute(
+            X if len(missing) == len(X) else take_rows(X, missing)
+        )
         new_logits = np.asarray(new_logits, dtype=np.float32)
         if logits is None:
             logits = np.empty((len(X), new_logits.shape[1]), np.float32)

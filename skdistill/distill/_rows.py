@@ -8,6 +8,7 @@ rows ``X_unlabeled``, then the synthetic rows an augmenter makes
 
 import numpy as np
 
+from ..utils._frames import check_same_columns, concat_rows, is_frame
 from ..utils._outofcore import BlockReader, is_memmap
 from ._transfer import check_augment
 
@@ -17,8 +18,9 @@ def training_rows(X, X_unlabeled, *, sources, augment, seed):
 
     Parameters
     ----------
-    X, X_unlabeled : ndarray or None
-        The checked labeled and transfer rows.
+    X, X_unlabeled : ndarray, DataFrame or None
+        The checked labeled and transfer rows; frames are joined as frames,
+        with the columns and dtypes of ``X``.
     sources : tuple or None
         What the user passed as ``X`` and ``X_unlabeled``, where either is a
         ``numpy.memmap``: the rows are then read from the maps themselves,
@@ -38,11 +40,15 @@ def training_rows(X, X_unlabeled, *, sources, augment, seed):
         used = sources[: len(arrays)]
         arrays = [s if is_memmap(s) else a for s, a in zip(used, arrays, strict=True)]
         return BlockReader(arrays, ["X", "X_unlabeled"][: len(arrays)])
-    rows = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    rows = concat_rows(arrays)
     augmenter = check_augment(augment)
     if augmenter is None:
         return rows
-    synthetic = np.asarray(augmenter.generate(rows, random_state=seed), np.float32)
+    synthetic = augmenter.generate(rows, random_state=seed)
+    if is_frame(rows):
+        synthetic = check_same_columns(synthetic, rows, "augment's rows")
+        return concat_rows([rows, synthetic])
+    synthetic = np.asarray(synthetic, np.float32)
     if synthetic.shape[1:] != rows.shape[1:]:
         raise ValueError(
             f"augment made rows of shape {synthetic.shape[1:]}; the training "

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..teachers._adapters import as_teacher
 from ..teachers._out_of_fold import out_of_fold_outputs
+from ..utils._frames import fingerprint_frame, is_frame, row_signature, take_rows
 from ..utils._hashing import fingerprint_array
 from ..utils._keras import import_keras
 from ..utils._outofcore import BlockReader, FeatureMoments, map_blocks
@@ -92,18 +93,26 @@ def teacher_outputs(
     return TeacherPass(fitted.fitted_teacher, classes, values, stats)
 
 
-def _memory_fit_teacher(teacher, task, X, y, sample_weight):
+def fingerprint_rows_data(X):
+    """A content hash of ``X``, an array or a frame."""
+    return fingerprint_frame(X) if is_frame(X) else fingerprint_array(X)
+
+
+def _memory_fit_teacher(teacher, task, rows_key, X, y, sample_weight):
     # Module-level, so that joblib.Memory can key it across processes; it
-    # returns the fitted teacher itself, which pickles.
+    # returns the fitted teacher itself, which pickles. X is keyed by
+    # rows_key, its content hash: joblib's own hash of a data frame depends
+    # on how the frame is laid out in memory, not only on its rows.
     return as_teacher(teacher, task).fit(X, y, sample_weight).teacher
 
 
-def _memory_teacher_outputs(adapter, teacher_key, rows):
-    # joblib.Memory keys this on teacher_key and the rows, not on the adapter.
+def _memory_teacher_outputs(adapter, teacher_key, rows_key, rows):
+    # joblib.Memory keys this on teacher_key and rows_key, the rows' content
+    # hash, not on the adapter or the rows object.
     return adapter.outputs(rows)
 
 
-def _memory_out_of_fold(teacher, task, X, y, sample_weight, cv):
+def _memory_out_of_fold(teacher, task, rows_key, X, y, sample_weight, cv):
     return out_of_fold_outputs(as_teacher(teacher, task), X, y, sample_weight, cv)
 
 
@@ -133,7 +142,7 @@ class _TeacherOutputs:
         # Hashing X is the costly part: once per fit, for every key using it.
         return (
             self.adapter.task,
-            fingerprint_array(self.X),
+            fingerprint_rows_data(self.X),
             fingerprint_array(self.y),
             fingerprint_array(self.sample_weight),
         )
@@ -150,10 +159,12 @@ class _TeacherOutputs:
             return adapter.fit(X, y, sample_weight), None
         teacher, task = adapter.teacher, adapter.task
         if self.memory is not None:
-            memory_fit = self.memory.cache(_memory_fit_teacher)
+            memory_fit = self.memory.cache(_memory_fit_teacher, ignore=["X"])
+            rows_key = self._data_key[1]
 
             def fit():
-                return as_teacher(memory_fit(teacher, task, X, y, sample_weight), task)
+                fitted = memory_fit(teacher, task, rows_key, X, y, sample_weight)
+                return as_teacher(fitted, task)
         else:
 
             def fit():
@@ -169,10 +180,14 @@ class _TeacherOutputs:
         fitted, teacher_key = self.fitted()
         if teacher_key is None:
             return (fitted, *fitted.outputs(X_all))
-        key = (teacher_key, X_all.shape[1:], X_all.dtype.str)
+        key = (teacher_key, *row_signature(X_all))
         if self.memory is not None:
-            on_disk = self.memory.cache(_memory_teacher_outputs, ignore=["adapter"])
-            compute = functools.partial(on_disk, fitted, key)
+            on_disk = self.memory.cache(
+                _memory_teacher_outputs, ignore=["adapter", "rows"]
+            )
+
+            def compute(rows):
+                return on_disk(fitted, key, fingerprint_rows_data(rows), rows)
         else:
             compute = fitted.outputs
         if not self.use_cache:
@@ -192,10 +207,10 @@ class _TeacherOutputs:
         teacher, task = adapter.teacher, adapter.task
         run = _memory_out_of_fold
         if self.memory is not None:
-            run = self.memory.cache(_memory_out_of_fold)
+            run = self.memory.cache(_memory_out_of_fold, ignore=["X"])
 
         def out_of_fold(rows):
-            return run(teacher, task, X, y, sample_weight, cv)
+            return run(teacher, task, self._data_key[1], X, y, sample_weight, cv)
 
         if self.use_cache:
             key = (
@@ -209,7 +224,9 @@ class _TeacherOutputs:
             classes, oof = out_of_fold(X)
         if len(X_all) == len(X):
             return self.fitted()[0], classes, oof
-        fitted, full_classes, rest = self.outputs(X_all[len(X) :])
+        fitted, full_classes, rest = self.outputs(
+            take_rows(X_all, np.arange(len(X), len(X_all)))
+        )
         if classes is not None and not np.array_equal(
             np.asarray(full_classes), np.asarray(classes)
         ):

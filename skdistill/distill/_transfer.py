@@ -22,6 +22,9 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_scalar
 
+from ..utils._frames import is_frame
+from ._munge_frames import munge_frame
+
 
 class TransferAugmenter(BaseEstimator):
     """Base class of the makers of synthetic transfer rows.
@@ -82,9 +85,20 @@ class Munge(TransferAugmenter):
         Shrinks the noise: the standard deviation is the distance between the
         two rows' values divided by ``s``. Larger ``s`` stays closer to the
         neighbour's value.
-    categorical_features : array-like of int or bool, default=None
+    categorical_features : array-like of int, str or bool, default=None
         Indices (or a boolean mask) of features whose values are swapped, not
-        perturbed. Categorical features must be encoded as numbers.
+        perturbed. In an array they must be encoded as numbers. In a data
+        frame, every non-numeric column is nominal already, and this names
+        more (by column label or position), such as integer codes.
+
+    Notes
+    -----
+    On a data frame the nearest neighbour is found with the distance of
+    Bucila et al.: standardised differences on numeric columns (a missing
+    value counts as the column's mean), and 0 or 1 on nominal ones as the two
+    values agree or not (a missing value is one more value). A numeric value
+    missing in either row of a pair is swapped rather than perturbed; integer
+    columns are rounded back to integers.
 
     See Also
     --------
@@ -112,18 +126,32 @@ class Munge(TransferAugmenter):
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features)
-            Training rows, at least two.
+        X : ndarray or DataFrame of shape (n_samples, n_features)
+            Training rows, at least two. In a data frame, the non-numeric
+            columns (category, string, object, bool) are nominal, and missing
+            values are allowed.
         random_state : int, RandomState instance or None, default=None
             Seeds the choice of rows, of features and the noise.
 
         Returns
         -------
-        X_new : ndarray of shape (n_new, n_features)
-            Synthetic rows, of ``X``'s dtype.
+        X_new : ndarray or DataFrame of shape (n_new, n_features)
+            Synthetic rows, of ``X``'s dtype, or a frame with ``X``'s columns
+            and dtypes.
         """
         check_scalar(self.p, "p", Real, min_val=0, max_val=1)
         check_scalar(self.s, "s", Real, min_val=0, include_boundaries="neither")
+        if is_frame(X):
+            if len(X) < 2:
+                raise ValueError("Munge needs at least 2 rows to find neighbours.")
+            return munge_frame(
+                X,
+                n_new=self._n_new(len(X)),
+                p=self.p,
+                s=self.s,
+                categorical_features=self.categorical_features,
+                rng=check_random_state(random_state),
+            )
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(

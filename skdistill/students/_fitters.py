@@ -13,14 +13,19 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
-from sklearn.utils.validation import has_fit_parameter
 
 from ..training._settings import check_training_settings
 from ..training._trainer import train_student
+from ..utils._frames import take_rows
 from ..utils._keras import ForwardPass, import_keras, keras_seed
 from ..utils._outofcore import BlockReader, map_blocks
 from ._builders import build_student, student_meta
-from ._sklearn import check_sklearn_student, is_sklearn_student
+from ._sklearn import (
+    check_sklearn_student,
+    is_sklearn_student,
+    takes_sample_weight,
+    weight_arguments,
+)
 
 
 @dataclass(frozen=True)
@@ -200,8 +205,8 @@ class SklearnStudentFitter:
 
         Parameters
         ----------
-        rows : ndarray of shape (n_rows, ...)
-            Every training row; n-D rows are flattened.
+        rows : ndarray, sparse matrix or DataFrame of shape (n_rows, n_features)
+            Every training row, as the student reads it.
         targets : SklearnTargets
             What it fits on.
         input_shape, n_features_in
@@ -220,14 +225,12 @@ class SklearnStudentFitter:
         seed = settings.seed
         if seed is not None and student.get_params().get("random_state", 0) is None:
             student.set_params(random_state=seed)
-        X = rows.reshape(len(rows), -1)
-        if targets.index is not None:
-            X = X[targets.index]
+        X = rows if targets.index is None else take_rows(rows, targets.index)
         target, weights = targets.target, targets.weights
         if target.ndim == 2 and not get_tags(student).target_tags.multi_output:
             student = MultiOutputRegressor(student)
-        if _fit_takes_sample_weight(student):
-            return student.fit(X, target, sample_weight=weights), None
+        if takes_sample_weight(student):
+            return student.fit(X, target, **weight_arguments(student, weights)), None
         if not np.allclose(weights, weights[0] if len(weights) else 1.0):
             raise ValueError(
                 f"student {type(self.student).__name__}'s fit takes no "
@@ -238,14 +241,6 @@ class SklearnStudentFitter:
                 "student (MLPStudent())."
             )
         return student.fit(X, target), None
-
-
-def _fit_takes_sample_weight(student):
-    # MultiOutputRegressor's fit takes sample_weight for any estimator, and
-    # fails in fit when its estimator does not.
-    if isinstance(student, MultiOutputRegressor):
-        student = student.estimator
-    return has_fit_parameter(student, "sample_weight")
 
 
 def student_fitter(student, task):

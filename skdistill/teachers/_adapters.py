@@ -19,6 +19,7 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from ..utils._frames import flat_rows, numeric_rows
 from ..utils._keras import outputs_probabilities, predict_logits
 from ._base import CLASSIFICATION, REGRESSION, Teacher
 from ._checks import (
@@ -33,6 +34,13 @@ from ._precomputed import PrecomputedTeacher
 from ._wrappers import EnsembleTeacher, KerasTeacher
 
 _OUTPUT_KINDS = ("auto", "logits", "probabilities")
+#: What to do when a teacher that reads arrays is given a frame it cannot read.
+_KERAS_TEACHER_FIX = {
+    "fix": "Encode them as numbers before fit, or use a scikit-learn teacher "
+    "that takes the frame (a Pipeline with a ColumnTransformer)",
+    "nan_fix": "Fill them before fit, or use a teacher that takes missing "
+    "values (e.g. HistGradientBoostingClassifier)",
+}
 
 
 def is_keras_model(obj):
@@ -44,11 +52,6 @@ def is_keras_model(obj):
 
 def _is_estimator(obj):
     return hasattr(obj, "fit") and hasattr(obj, "get_params")
-
-
-def _flat(X):
-    # scikit-learn estimators take 2-D arrays only; images are flattened.
-    return X.reshape(len(X), -1) if getattr(X, "ndim", 2) > 2 else X
 
 
 class SklearnTeacher(Teacher):
@@ -98,14 +101,14 @@ class SklearnTeacher(Teacher):
         kwargs = {}
         if sample_weight is not None and has_fit_parameter(estimator, "sample_weight"):
             kwargs["sample_weight"] = sample_weight
-        return type(self)(estimator.fit(_flat(X), y, **kwargs), self.task)
+        return type(self)(estimator.fit(flat_rows(X), y, **kwargs), self.task)
 
     def clone(self):
         return self.teacher if self.is_fitted() else clone(self.teacher)
 
     def outputs(self, X):
         if self.task == REGRESSION:
-            predictions = self.teacher.predict(_flat(X))
+            predictions = self.teacher.predict(flat_rows(X))
             return None, check_regression_outputs(
                 self.teacher, "predict", predictions, n_rows=len(X)
             )
@@ -119,7 +122,7 @@ def _sklearn_logits(estimator, X):
             f"teacher {type(estimator).__name__} has no classes_ attribute; "
             "a classifier teacher is needed."
         )
-    X = _flat(X)
+    X = flat_rows(X)
     check = functools.partial(
         check_teacher_outputs, estimator, n_rows=len(X), n_classes=len(classes)
     )
@@ -169,6 +172,7 @@ class KerasModelTeacher(Teacher):
 
     def outputs(self, X):
         wrapped = self.wrapped
+        X = numeric_rows(X, owner="A keras.Model teacher", **_KERAS_TEACHER_FIX)
         out = predict_logits(
             wrapped.model, X, batch_size=int(wrapped.batch_size), probabilities=False
         )
@@ -228,6 +232,7 @@ class PrecomputedAdapter(Teacher):
 
     def outputs(self, X):
         teacher = self.teacher
+        X = numeric_rows(X, owner="PrecomputedTeacher", **_KERAS_TEACHER_FIX)
         if self.task == REGRESSION:
             _, out = teacher.lookup(X, allow_1d=True)
             return None, check_regression_outputs(

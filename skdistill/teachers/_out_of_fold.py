@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.model_selection import check_cv
 
+from ..utils._frames import take_rows
 from ._base import CLASSIFICATION
 
 
@@ -34,8 +35,8 @@ def out_of_fold_outputs(adapter, X, y, sample_weight, cv):
     oof = None
     seen = np.zeros(len(X), dtype=int)
     for train, test in splitter.split(X, y):
-        fitted = adapter.fit(X[train], y[train], sample_weight[train])
-        fold_classes, fold_outputs = fitted.outputs(X[test])
+        fitted = adapter.fit(take_rows(X, train), y[train], sample_weight[train])
+        fold_classes, fold_outputs = fitted.outputs(take_rows(X, test))
         if classification and not np.array_equal(np.asarray(fold_classes), classes):
             raise ValueError(
                 "teacher_cv: a training fold lacks some classes, so its teacher "

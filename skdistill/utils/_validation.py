@@ -43,9 +43,13 @@ def check_unlabeled(X_unlabeled, X, streamed):
 
 def check_streamable(estimator):
     """Refuse options that need every row in memory when ``X`` is streamed."""
-    if estimator.alpha == 1:
-        return  # neither option is used without the soft term
-    for name in ("augment", "teacher_cv"):
+    # augment and teacher_cv serve the soft term only.
+    names = (
+        ("preprocessor",)
+        if estimator.alpha == 1
+        else ("preprocessor", "augment", "teacher_cv")
+    )
+    for name in names:
         value = getattr(estimator, name)
         if value is not None:
             raise ValueError(
