@@ -39,6 +39,26 @@ _STARTUP_LINES = (
 _import_lock = threading.Lock()
 
 
+#: What a user without Keras is told to install.
+KERAS_MISSING = (
+    "Keras students and teachers need Keras 3 with a backend, which "
+    "skdistill's core install leaves out. Install them with "
+    "pip install 'skdistill[tensorflow]' (or skdistill[jax], skdistill[torch]). "
+    "scikit-learn teachers and students (student=DecisionTreeClassifier(), "
+    "say) work without them."
+)
+
+
+def _import_keras_module():
+    # Keras 3 without its backend fails at import too (no module named
+    # 'tensorflow'): the same missing extra.
+    try:
+        import keras
+    except ImportError as error:
+        raise ImportError(f"{KERAS_MISSING} ({error})") from error
+    return keras
+
+
 def import_keras():
     """Import and return the ``keras`` module.
 
@@ -54,20 +74,22 @@ def import_keras():
     Everything after the import reaches the standard error as usual, and
     ``TF_CPP_MIN_LOG_LEVEL`` is set (to 2) only if the user has not set it.
     With ``TF_CPP_MIN_LOG_LEVEL=0`` nothing is filtered.
+
+    Raises
+    ------
+    ImportError
+        Where Keras or its backend is not installed, naming the extra to
+        install (``skdistill[tensorflow]``).
     """
     if "keras" in sys.modules:
-        import keras
-
-        return keras
+        return _import_keras_module()
     with _import_lock:
         level = _min_log_level()
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if level == 0 or "keras" in sys.modules:
-            import keras
-
-            return keras
+            return _import_keras_module()
         with _startup_lines_filtered(level):
-            import keras
+            keras = _import_keras_module()
 
             if keras.backend.backend() == "tensorflow":
                 # The device search logs the cuInit failure; do it here.
