@@ -481,3 +481,17 @@ def test_preprocessor_is_refused_for_memory_mapped_rows(tmp_path, small_data):
         DistilledClassifier(
             teacher=None, alpha=1.0, preprocessor=StandardScaler(), epochs=1
         ).fit(np.load(path, mmap_mode="r"), y)
+
+
+def test_unfitted_pipeline_teacher_gets_sample_weight_on_its_last_step(frames):
+    X, y, _, _, _, _ = frames
+    weights = np.linspace(0.5, 2.0, len(X))
+    teacher = make_pipeline(_encoder(), WeightRecordingTree(max_depth=3))
+    DistilledClassifier(
+        teacher=teacher,
+        student=DecisionTreeClassifier(max_depth=2),
+        preprocessor=_encoder(),
+        alpha=0.5,
+    ).fit(X, y, sample_weight=weights)
+    (teacher_weights,) = WeightRecordingTree.received
+    np.testing.assert_allclose(teacher_weights, weights.astype(np.float32))

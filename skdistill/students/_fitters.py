@@ -19,13 +19,9 @@ from ..training._trainer import train_student
 from ..utils._frames import take_rows
 from ..utils._keras import ForwardPass, import_keras, keras_seed
 from ..utils._outofcore import BlockReader, map_blocks
+from ..utils._weights import takes_sample_weight, weight_arguments
 from ._builders import build_student, student_meta
-from ._sklearn import (
-    check_sklearn_student,
-    is_sklearn_student,
-    takes_sample_weight,
-    weight_arguments,
-)
+from ._sklearn import check_sklearn_student, is_sklearn_student
 
 
 @dataclass(frozen=True)

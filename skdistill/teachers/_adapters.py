@@ -17,10 +17,11 @@ import joblib
 import numpy as np
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import check_is_fitted
 
 from ..utils._frames import flat_rows, numeric_rows
 from ..utils._keras import outputs_probabilities, predict_logits
+from ..utils._weights import takes_sample_weight, weight_arguments
 from ._base import CLASSIFICATION, REGRESSION, Teacher
 from ._checks import (
     check_choice,
@@ -99,8 +100,9 @@ class SklearnTeacher(Teacher):
             return self
         estimator = clone(self.teacher)
         kwargs = {}
-        if sample_weight is not None and has_fit_parameter(estimator, "sample_weight"):
-            kwargs["sample_weight"] = sample_weight
+        if sample_weight is not None and takes_sample_weight(estimator):
+            # A Pipeline teacher weights rows in its last step.
+            kwargs = weight_arguments(estimator, sample_weight)
         return type(self)(estimator.fit(flat_rows(X), y, **kwargs), self.task)
 
     def clone(self):
