@@ -18,6 +18,7 @@ GALLERY_ORDER = [
     "plot_transfer_sets.py",
     "plot_compress_forest.py",
     "plot_forest_to_tree.py",
+    "plot_tables_nass.py",
     "plot_distill_regression.py",
     "plot_benchmark_classifiers.py",
     "plot_metadata_routing.py",
