@@ -15,7 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Document the checkout being built, not whichever skdistill is installed.
 sys.path.insert(0, os.path.abspath(".."))
-# Local helpers for the build, such as the gallery's sort key.
+# Local helpers for the build: the gallery's sort key, links into
+# scikit-learn's documentation.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext"))
 
 import skdistill
@@ -30,12 +31,24 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax from the build's own _static/mathjax, not a CDN, so that the
+    # maths renders offline too.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    # Links for the scikit-learn references in inherited docstrings.
+    "sklearn_refs",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+# sg_execution_times.rst is a report of the gallery's run times that older
+# builds wrote (see write_computation_times below); it is not a page.
+exclude_patterns = [
+    "_build",
+    "**.ipynb_checkpoints",
+    "sg_execution_times.rst",
+    "auto_examples/sg_execution_times.rst",
+]
 
 autosummary_generate = True
 
@@ -60,12 +73,23 @@ sphinx_gallery_conf = {
     "doc_module": ("skdistill",),
     "backreferences_dir": "generated/backreferences",
     "reference_url": {"skdistill": None},
+    # The run-time report loads jQuery and DataTables from CDNs, and its
+    # times are the build machine's, not the product's.
+    "write_computation_times": False,
 }
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"skdistill {release}"
 html_theme_options = {
     "navigation_with_keys": False,
+    # Every top-level page in the header, none folded into "More".
+    "header_links_before_dropdown": 9,
+}
+# Pages without sub-pages have nothing for the left sidebar's navigation:
+# no sidebar there, so the page takes the width.
+html_sidebars = {
+    page: []
+    for page in ("index", "install", "main_job", "own_data", "performance", "scaling")
 }
 # custom.css lets wide example output scroll instead of being clipped.
 html_static_path = ["_static"]

@@ -106,12 +106,12 @@ for name, clf in fitted.items():
 # best loss so far by at least ``tol``; the best loss follows every decrease,
 # however small. ``last_improving`` below finds the last improving epoch, and
 # training stops ``n_iter_no_change + 1`` epochs after it, so it is epoch
-# ``n_iter_ - n_iter_no_change - 1``. Left: the training loss of the first
-# two fits, with a dotted line where each ended; with the same
-# ``random_state`` they follow the same curve until the coarser ``tol`` stops
-# one of them. Right: the fit with a validation split watches ``val_loss``,
-# and keeps the weights of the epoch where it was lowest, not those of its
-# last.
+# ``n_iter_ - n_iter_no_change - 1`` (the column ``expected``). Left: the
+# training loss of the first two fits, with a dotted line where each ended;
+# with the same ``random_state`` they follow the same curve until the coarser
+# ``tol`` stops one of them. Right: the fit with a validation split watches
+# ``val_loss``, and keeps the weights of the epoch where it was lowest, not
+# those of its last.
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -126,14 +126,12 @@ def last_improving(losses, tol):
     return improved_at
 
 
+print(f"{'fit':<24} {'watched':>8} {'last improving':>15} {'expected':>9}")
 for name, clf in fitted.items():
-    watched = clf.history_["val_loss" if clf.validation_fraction else "loss"]
-    improved = last_improving(watched, clf.tol)
+    key = "val_loss" if clf.validation_fraction else "loss"
+    improved = last_improving(clf.history_[key], clf.tol)
     expected = clf.n_iter_ - clf.n_iter_no_change - 1
-    print(
-        f"{name:<24} last improving epoch = {improved:>3}"
-        f"   n_iter_ - n_iter_no_change - 1 = {expected:>3}"
-    )
+    print(f"{name:<24} {key:>8} {improved:>15} {expected:>9}")
 
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")

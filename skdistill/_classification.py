@@ -85,8 +85,8 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         the soft term.
     scale_soft_loss : bool, default=True
         Multiply the soft term by ``T**2``, so its gradients keep their size as
-        ``T`` changes (Hinton et al. 2015). ``False`` reproduces losses without
-        the factor, such as the original notebook's.
+        ``T`` changes (Hinton et al. 2015). ``False`` leaves it out, for
+        comparison with losses written without it.
     augment : {None, "munge", "image"} or TransferAugmenter, default=None
         Synthetic transfer rows, made from the training rows (``X`` and
         ``X_unlabeled``) at each ``fit``, seeded by ``random_state``, and
