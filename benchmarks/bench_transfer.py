@@ -93,8 +93,15 @@ def make_problem(config, seed):
 
 
 def predict_ms_per_1000(model, X, repeats=7):
-    """Median milliseconds of ``model.predict`` on 1,000 rows."""
-    rows = np.resize(X, (1000, X.shape[1]))
+    """Median milliseconds of ``model.predict`` on 1,000 rows of ``X``.
+
+    ``X`` is an array or a pandas DataFrame; a frame's rows are repeated as
+    a frame, so its columns and dtypes reach the model as they are.
+    """
+    if hasattr(X, "iloc"):
+        rows = X.iloc[np.resize(np.arange(len(X)), 1000)].reset_index(drop=True)
+    else:
+        rows = np.resize(X, (1000, X.shape[1]))
     # Warm-up: a Keras student traces its forward pass on its second call.
     model.predict(rows)
     model.predict(rows)
