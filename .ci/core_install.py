@@ -8,9 +8,13 @@ missing values, and that asking for a Keras student raises one ImportError
 naming the extra to install; then prints the install's packages and size.
 """
 
+import contextlib
 import importlib.metadata
 import importlib.util
+import io
+import pathlib
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -26,6 +30,7 @@ from sklearn.tree import DecisionTreeClassifier
 start = time.perf_counter()
 import skdistill  # noqa: E402, F401  (timed: the import alone)
 from skdistill import DistilledClassifier  # noqa: E402
+from skdistill.cli._main import main  # noqa: E402
 
 import_s = time.perf_counter() - start
 
@@ -68,6 +73,19 @@ tree = DistilledClassifier(
 tree_accuracy = tree.score(frame[1800:], y[1800:])
 assert tree_accuracy > 0.7, tree_accuracy
 
+# The main job on a user's table, with scikit-learn students only.
+with tempfile.TemporaryDirectory() as folder:
+    table = pathlib.Path(folder) / "table.csv"
+    frame.assign(target=y).to_csv(table, index=False)
+    argv = ["compare", "--data", str(table), "--target", "target"]
+    argv += ["--students", "tree4", "--seeds", "2", "--labeled", "100"]
+    argv += ["--verbose", "0", "--out", str(pathlib.Path(folder) / "out")]
+    with contextlib.redirect_stdout(io.StringIO()) as table_stdout:
+        status = main(argv)
+    assert status == 0, table_stdout.getvalue()
+    assert (pathlib.Path(folder) / "out" / "report.json").exists()
+assert "keras" not in sys.modules and "tensorflow" not in sys.modules
+
 try:
     DistilledClassifier(teacher=teacher, alpha=0.0).fit(frame, y)
 except ImportError as error:
@@ -94,7 +112,8 @@ print(
     f"core install check passed: HGB teacher -> HGB student, accuracy "
     f"{accuracy:.3f}, and -> one-hot + depth-4 tree, {tree_accuracy:.3f}, on a "
     f"frame with categorical columns; import skdistill {import_s:.2f} s; a "
-    "Keras student raises ImportError naming the extra"
+    "Keras student raises ImportError naming the extra; skdistill compare "
+    "--data table.csv --target target --students tree4 runs without Keras"
 )
 print(
     f"core install (pip install .): {len(core)} packages, "

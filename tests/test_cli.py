@@ -205,7 +205,19 @@ def test_default_scenario_report(tmp_path, capsys):
     assert report["sentence"] in markdown and "± " in markdown
     assert "100 labeled" in markdown and "transfer rows" in markdown
     assert (out / "compression.png").stat().st_size > 10_000
-    assert _images(markdown, out) == ["compression.png"]
+    assert _images(markdown, out) == ["compression.png", "latency.png"]
+    # scikit-learn's own answer on the same labels, and every model's speed.
+    assert set(report["models"]) == {
+        "teacher",
+        "scratch",
+        "distilled",
+        "svc",
+        "logistic",
+    }
+    for model in report["models"].values():
+        assert len(model["accuracy"]["values"]) == 3
+        assert model["latency_ms_per_1000"] > 0
+    assert "| SVC() on the labels |" in markdown
     printed = capsys.readouterr().out
     assert "[1/4] seed 0" in printed and "[4/4] compression curve" in printed
 

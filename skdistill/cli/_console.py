@@ -14,7 +14,8 @@ def isatty(stream):
 class Console:
     """What the command prints as it works: stage lines and one job progress bar.
 
-    The bar counts the training epochs of the whole job. On a terminal it is
+    The bar counts the training epochs of the whole job (or its fits, for
+    a job of scikit-learn models). On a terminal it is
     redrawn in place, below the stage lines; elsewhere (a file, a pipe) it is
     printed as a line of its own before each new stage and at the end. It
     writes no ANSI escape codes.
@@ -37,6 +38,7 @@ class Console:
         self.bar = bar
         self.live = bar and (isatty(self.stream) if live is None else live)
         self.total = self.done = 0
+        self.unit = "epochs"
         self._start = time.perf_counter()
         self._shown = 0  # epochs done at the last bar printed as a line
         self._drawn = 0  # width of the bar on screen, redrawn in place
@@ -49,14 +51,14 @@ class Console:
         self._write(message + "\n")
         self._draw()
 
-    def start(self, total):
-        """Start the bar for ``total`` epochs."""
-        self.total, self.done, self._shown = total, 0, 0
+    def start(self, total, unit="epochs"):
+        """Start the bar for ``total`` epochs (or other ``unit`` of work)."""
+        self.total, self.done, self._shown, self.unit = total, 0, 0, unit
         self._start = time.perf_counter()
         self._draw()
 
     def advance(self):
-        """Count one epoch done."""
+        """Count one epoch (one unit) done."""
         self.done += 1
         self._draw()
 
@@ -71,7 +73,7 @@ class Console:
         elapsed = time.perf_counter() - self._start
         text = (
             f"{self.INDENT}[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-            f"{self.done}/{self.total} epochs, {elapsed:.0f} s"
+            f"{self.done}/{self.total} {self.unit}, {elapsed:.0f} s"
         )
         if 0 < self.done < self.total:
             left = elapsed / self.done * (self.total - self.done)

@@ -126,3 +126,139 @@ def compare_rows(teacher, students, X_test, y_test, *, classes, out, repeats):
     for row in rows.values():
         row.pop("_pred")
     return rows
+
+
+def tiled_rows(X, n_rows=1000):
+    """``n_rows`` rows of ``X``, repeated in order if it has fewer."""
+    index = np.resize(np.arange(len(X)), n_rows)
+    return X.iloc[index] if hasattr(X, "iloc") else X[index]
+
+
+def predict_latency_ms(predict, X, repeats=7):
+    """Median milliseconds of ``predict`` on 1,000 rows of ``X`` (tiled).
+
+    One untimed call first, so that lazy set-up (a traced function, a
+    cache) is not counted; then the median of ``repeats`` timed calls.
+    """
+    rows = tiled_rows(X)
+    predict(rows)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        predict(rows)
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def _deployed(model):
+    """What serves a fitted model's predictions: a distiller's student, else it."""
+    if hasattr(model, "student_model_"):
+        return model.student_model_
+    if hasattr(model, "student_"):
+        return model.student_
+    if hasattr(model, "steps"):
+        return model.steps[-1][1]
+    return model
+
+
+def _tree_nodes(trees):
+    return sum(int(tree.tree_.node_count) for tree in np.ravel(trees))
+
+
+def model_size(model):
+    """The size of a fitted model, as the reader would count it.
+
+    Returns
+    -------
+    size : dict or None
+        ``count`` and ``unit``: tree nodes for trees, forests and boosted
+        trees; parameters (weights) for linear models, networks and SVMs'
+        support vectors with their coefficients. None for other kinds.
+    """
+    inner = _deployed(model)
+    if hasattr(inner, "count_params"):
+        return {"count": int(inner.count_params()), "unit": "parameters"}
+    if hasattr(inner, "tree_"):
+        return {"count": _tree_nodes([inner]), "unit": "nodes"}
+    if hasattr(inner, "_predictors"):
+        nodes = sum(len(p.nodes) for row in inner._predictors for p in row)
+        return {"count": int(nodes), "unit": "nodes"}
+    trees = np.ravel(getattr(inner, "estimators_", []))
+    if len(trees) and hasattr(trees[0], "tree_"):
+        return {"count": _tree_nodes(trees), "unit": "nodes"}
+    arrays = None
+    if hasattr(inner, "coefs_"):
+        arrays = [*inner.coefs_, *inner.intercepts_]
+    elif hasattr(inner, "support_vectors_"):
+        arrays = [inner.support_vectors_, inner.dual_coef_, inner.intercept_]
+    elif hasattr(inner, "coef_"):
+        arrays = [inner.coef_, getattr(inner, "intercept_", 0.0)]
+    if arrays is None:
+        return None
+    return {"count": int(sum(np.size(a) for a in arrays)), "unit": "parameters"}
+
+
+def serialized_bytes(model):
+    """Bytes of ``model`` pickled as it is served: a distiller's preprocessor
+    and student, not the teacher it keeps a reference to. None if it does not
+    pickle."""
+    import pickle
+
+    served = model
+    if hasattr(model, "student_"):
+        served = (getattr(model, "preprocessor_", None), _deployed(model))
+    try:
+        return len(pickle.dumps(served, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a model that does not pickle has no size to show
+        return None
+
+
+def _roc_auc(y_index, proba):
+    """ROC AUC, one-vs-rest averaged over classes for more than two; None
+    when the rows hold a single class (it is then undefined)."""
+    from sklearn.metrics import roc_auc_score
+
+    present = np.unique(y_index)
+    if len(present) < 2:
+        return None
+    if proba.shape[1] == 2:
+        return float(roc_auc_score(y_index, proba[:, 1]))
+    if len(present) < proba.shape[1]:
+        # One-vs-rest over the classes present, each scored on its column.
+        columns = proba[:, present] / proba[:, present].sum(axis=1, keepdims=True)
+        y_index = np.searchsorted(present, y_index)
+        return _roc_auc(y_index, columns)
+    return float(roc_auc_score(y_index, proba, multi_class="ovr"))
+
+
+def classification_scores(y, proba, classes):
+    """Accuracy, ROC AUC and log-loss of probabilities ``proba`` for labels ``y``.
+
+    ``proba``'s columns are ``classes``, every label in ``y`` among them.
+    """
+    y_index = np.searchsorted(classes, y)
+    return {
+        "accuracy": float(np.mean(np.argmax(proba, axis=1) == y_index)),
+        "roc_auc": _roc_auc(y_index, proba),
+        "log_loss": float(log_loss(y_index, proba, labels=np.arange(len(classes)))),
+    }
+
+
+def regression_scores(y, predictions):
+    """R² and root mean squared error of ``predictions`` for targets ``y``."""
+    from sklearn.metrics import r2_score, root_mean_squared_error
+
+    return {
+        "r2": float(r2_score(y, predictions)),
+        "rmse": float(root_mean_squared_error(y, predictions)),
+    }
+
+
+def aligned_proba(proba, model_classes, classes):
+    """``proba`` (columns ``model_classes``) with one column per ``classes``.
+
+    A model fitted on rows that lacked a class gives it probability 0.
+    """
+    full = np.zeros((len(proba), len(classes)))
+    full[:, np.searchsorted(classes, model_classes)] = proba
+    return full

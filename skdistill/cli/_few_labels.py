@@ -12,7 +12,9 @@ import numpy as np
 from sklearn.metrics import accuracy_score
 
 from .._classification import DistilledClassifier
+from ._evaluation import model_size, predict_latency_ms
 from ._fitting import progress_callbacks, stage
+from ._stats import mean_sd, paired_interval
 
 
 def transfer_split(y, *, seed, teacher_fraction, n_labeled):
@@ -77,26 +79,6 @@ def fit_teacher_quietly(teacher, X, y):
         return teacher.fit(X, y)
 
 
-def mean_sd(values):
-    """Mean and sample standard deviation (0 for a single value)."""
-    values = np.asarray(values, dtype=np.float64)
-    sd = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-    return {"mean": float(np.mean(values)), "sd": sd, "values": values.tolist()}
-
-
-def paired_interval(differences, level=0.95):
-    """Mean of paired ``differences`` and its t-interval (mean ± t·sd/√n)."""
-    from scipy.stats import t
-
-    d = np.asarray(differences, dtype=np.float64)
-    n = len(d)
-    mean = float(np.mean(d))
-    if n < 2:
-        return {"mean": mean, "ci95": [float("-inf"), float("inf")], "n": n}
-    half = float(t.ppf(0.5 + level / 2, n - 1) * np.std(d, ddof=1) / np.sqrt(n))
-    return {"mean": mean, "ci95": [mean - half, mean + half], "n": n}
-
-
 @dataclass(frozen=True, kw_only=True)
 class TransferSettings:
     """A :func:`run_transfer_compare` run's settings.
@@ -121,6 +103,8 @@ class TransferSettings:
         The distilled students' settings.
     batch_size : int, default=32
         Rows per gradient step.
+    latency_repeats : int, default=7
+        Timed calls behind each latency's median.
     """
 
     teacher: str = "svc"
@@ -133,6 +117,7 @@ class TransferSettings:
     temperature: float = 4.0
     alpha: float = 0.1
     batch_size: int = 32
+    latency_repeats: int = 7
 
 
 @dataclass(frozen=True)
@@ -148,13 +133,30 @@ class _Pairs:
 
 @dataclass(frozen=True)
 class _Draw:
-    """One seed's draw: its rows, its fitted teacher and its pair of students."""
+    """One seed's draw: its rows, its fitted teacher, its pair of students and
+    scikit-learn's alternatives fitted on the same labels."""
 
     seed: int
     rows: tuple
     teacher: object
     scratch: DistilledClassifier
     distilled: DistilledClassifier
+    alternatives: dict
+
+
+def _alternatives(X_labeled, y_labeled):
+    """What the owner would fit on the labels alone: scikit-learn's ``SVC()``
+    and a scaled ``LogisticRegression()``, fitted."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    models = {
+        "svc": SVC(),
+        "logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+    }
+    return {name: model.fit(X_labeled, y_labeled) for name, model in models.items()}
 
 
 def _mlp_student(units):
@@ -232,15 +234,33 @@ def _draw_seed(pairs, seed, *, step, log):
     scratch, distilled = _fit_pair(
         pairs, _mlp_student(settings.units), labeled, transfer, fitted, seed
     )
-    return _Draw(seed, rows, fitted, scratch, distilled)
+    others = _alternatives(pairs.X_train[labeled], pairs.y_train[labeled])
+    return _Draw(seed, rows, fitted, scratch, distilled, others)
+
+
+def _draw_models(draw):
+    """A draw's fitted models by their name in the report."""
+    return {
+        "teacher": draw.teacher,
+        "scratch": draw.scratch,
+        "distilled": draw.distilled,
+        **draw.alternatives,
+    }
 
 
 def _draw_accuracies(draw, X_test, y_test):
-    """Test accuracy of a draw's teacher, student from scratch and distilled."""
+    """Test accuracy of each of a draw's models."""
     return {
-        "teacher": float(accuracy_score(y_test, draw.teacher.predict(X_test))),
-        "scratch": _student_accuracy(draw.scratch, X_test, y_test),
-        "distilled": _student_accuracy(draw.distilled, X_test, y_test),
+        name: _student_accuracy(model, X_test, y_test)
+        for name, model in _draw_models(draw).items()
+    }
+
+
+def _draw_latencies(draw, X_test, repeats):
+    """Milliseconds of each of a draw's models to predict 1,000 test rows."""
+    return {
+        name: predict_latency_ms(model.predict, X_test, repeats)
+        for name, model in _draw_models(draw).items()
     }
 
 
@@ -284,14 +304,23 @@ def _row_counts(draw, n_test):
     }
 
 
-def _summary(accuracies, *, last):
-    """The report's models: accuracies over the seeds, the last draw's sizes."""
+def _summary(accuracies, latencies, *, last):
+    """The report's models: accuracies over the seeds, the median over the
+    seeds of each predict latency, the last draw's sizes (the students' and
+    the alternatives' parameters)."""
     parameters = {
         "scratch": int(last.scratch.student_model_.count_params()),
         "distilled": int(last.distilled.student_model_.count_params()),
     }
+    for name, model in last.alternatives.items():
+        # Support vectors and their coefficients; weights and intercepts.
+        parameters[name] = model_size(model)["count"]
     return {
-        name: {"accuracy": mean_sd(values), "parameters": parameters.get(name)}
+        name: {
+            "accuracy": mean_sd(values),
+            "parameters": parameters.get(name),
+            "latency_ms_per_1000": float(np.median(latencies[name])),
+        }
         for name, values in accuracies.items()
     }
 
@@ -313,8 +342,10 @@ def run_transfer_compare(
     -------
     result : dict
         ``rows`` (counts of teacher, labeled, transfer and test rows),
-        ``models`` (teacher, scratch, distilled: accuracy mean, sd and values
-        over the seeds, and parameters), ``distilled_minus_scratch``
+        ``models`` (teacher, scratch, distilled, and scikit-learn's svc and
+        logistic on the same labels: accuracy mean, sd and values over the
+        seeds, parameters of the students, and the median predict latency
+        per 1,000 rows), ``distilled_minus_scratch``
         (:func:`paired_interval`) and ``compression`` (one dict per width:
         units, parameters, scratch, distilled).
     """
@@ -325,11 +356,14 @@ def run_transfer_compare(
     total_epochs = 2 * settings.epochs * (len(seeds) + n_curve_fits)
     callbacks = progress_callbacks(progress, total_epochs)
     pairs = _Pairs(X_train, y_train, settings, verbose, callbacks)
-    accuracies = {"teacher": [], "scratch": [], "distilled": []}
+    accuracies, latencies = {}, {}
     for i, seed in enumerate(seeds, start=1):
         draw = _draw_seed(pairs, seed, step=f"{i}/{n_stages}", log=log)
         for name, accuracy in _draw_accuracies(draw, X_test, y_test).items():
-            accuracies[name].append(accuracy)
+            accuracies.setdefault(name, []).append(accuracy)
+        repeats = settings.latency_repeats
+        for name, latency in _draw_latencies(draw, X_test, repeats).items():
+            latencies.setdefault(name, []).append(latency)
         if i == 1:
             # The compression curve reuses the first seed's rows, teacher and,
             # at the main width, its pair of students.
@@ -346,7 +380,7 @@ def run_transfer_compare(
     differences = np.subtract(accuracies["distilled"], accuracies["scratch"])
     return {
         "rows": _row_counts(first, len(y_test)),
-        "models": _summary(accuracies, last=draw),
+        "models": _summary(accuracies, latencies, last=draw),
         "distilled_minus_scratch": paired_interval(differences),
         "compression": compression,
     }

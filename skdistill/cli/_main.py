@@ -7,57 +7,9 @@ import time
 from pathlib import Path
 
 from ._console import Console, isatty
+from ._errors import CommandError
+from ._image_data import load_data as _load_data
 from ._parser import DATASET_DEFAULTS, build_parser
-
-
-class CommandError(Exception):
-    """A problem the command reports in one line, with exit status 2."""
-
-
-def _load_data(args, console):
-    from ..utils._datasets import (
-        MNIST_PATH_VARIABLE,
-        MNISTDownloadError,
-        load_digits_split,
-        load_mnist,
-    )
-
-    if args.dataset == "digits":
-        X_train, X_test, y_train, y_test = load_digits_split(random_state=0)
-    else:
-        try:
-            X_train, X_test, y_train, y_test = _load_mnist_quietly(
-                load_mnist, args.data, console
-            )
-        except MNISTDownloadError as exc:
-            raise CommandError(
-                f"{exc} Give a local mnist.npz in Keras's layout with --data PATH "
-                f"or the environment variable {MNIST_PATH_VARIABLE}."
-            ) from exc
-    if args.n_train is not None:
-        X_train, y_train = X_train[: args.n_train], y_train[: args.n_train]
-    return X_train, X_test, y_train, y_test
-
-
-def _load_mnist_quietly(load_mnist, path, console):
-    """``load_mnist(path)``; off a terminal, without Keras's download bar."""
-    from ..utils._datasets import MNIST_PATH_VARIABLE
-
-    local = path is not None or os.environ.get(MNIST_PATH_VARIABLE)
-    if local or isatty(console.stream):
-        return load_mnist(path)
-    from ..utils._keras import import_keras
-
-    # Keras draws the download's progress with ANSI codes; off a terminal
-    # its messages go to absl's log instead, which shows none by default.
-    utils = import_keras().utils
-    interactive = utils.is_interactive_logging_enabled()
-    utils.disable_interactive_logging()
-    try:
-        return load_mnist(path)
-    finally:
-        if interactive:
-            utils.enable_interactive_logging()
 
 
 def _settings(args, names):
@@ -135,23 +87,22 @@ def _header(command, args, rows, models):
     )
 
 
-def _write_reports(report, markdown, out, plot_name, console):
-    """Write report.json and report.md beside the plot, print the table; exit 0."""
-    from ._report import write_json
+def _write_reports(report, markdown, out, plot_names, console):
+    """Write report.json and report.md beside the plots, print the table; exit 0."""
+    from ._report import write_reports
 
-    console.finish()
-    write_json(report, out / "report.json")
-    (out / "report.md").write_text(markdown)
-    console.log("\n" + markdown)
-    files = (out / name for name in ("report.json", "report.md", plot_name))
-    console.log(f"wrote {', '.join(map(str, files))}")
-    return 0
+    return write_reports(report, markdown, out, plot_names, console)
 
 
 def _check_transfer_args(args):
     """Raise :class:`CommandError` for options the transfer scenario refuses."""
     if args.dataset != "digits":
         raise CommandError("--scenario transfer runs on --dataset digits only.")
+    if args.teacher_model not in ("svc", "boosting"):
+        raise CommandError(
+            f"--teacher-model {args.teacher_model} is for a table; on digits "
+            "choose svc or boosting."
+        )
     if args.teacher is not None:
         raise CommandError(
             "--teacher (a saved Keras teacher) is for --scenario same-labels; "
@@ -198,6 +149,7 @@ def _run_transfer(args, data, settings, console):
         temperature=settings["temperature"],
         alpha=settings["alpha"],
         batch_size=args.batch_size,
+        latency_repeats=args.latency_repeats,
     )
     return run_transfer_compare(
         data, transfer_settings, **_runner_output(args, console)
@@ -224,7 +176,11 @@ def _transfer_report(args, data, settings, result):
 
 def _compare_transfer(args, start):
     """compare's transfer scenario (see the --help of compare)."""
-    from ._report import plot_compression, transfer_markdown
+    from ._transfer_report import (
+        plot_compression,
+        plot_transfer_latency,
+        transfer_markdown,
+    )
 
     _check_transfer_args(args)
     console = _console(args)
@@ -240,13 +196,19 @@ def _compare_transfer(args, start):
     )
     result = _run_transfer(args, data, settings, console)
     report = _transfer_report(args, data, settings, result)
-    plot = "compression.png"
-    plot_compression(report, out / plot)
+    plots = ["compression.png", "latency.png"]
+    plot_compression(report, out / plots[0])
+    plot_transfer_latency(report, out / plots[1])
     report["wall_seconds"] = time.perf_counter() - start
-    return _write_reports(report, transfer_markdown(report, plot), out, plot, console)
+    markdown = transfer_markdown(report, *plots)
+    return _write_reports(report, markdown, out, plots, console)
 
 
 def _compare(args):
+    if args.dataset == "table":
+        from ._table_command import compare_table
+
+        return compare_table(args, _console(args))
     start = time.perf_counter()
     if args.scenario is None:
         args.scenario = DATASET_DEFAULTS[args.dataset]["scenario"]
@@ -322,7 +284,7 @@ def _compare_same_labels(args):
         f"(distilled: T={settings['temperature']:g}, alpha={settings['alpha']:g})",
     )
     markdown = compare_markdown(report, plot=plot)
-    return _write_reports(report, markdown, out, plot, console)
+    return _write_reports(report, markdown, out, [plot], console)
 
 
 def _run_sweep(args, data, settings, out, console):
@@ -372,11 +334,25 @@ def _sweep(args):
     }
     plot = "sweep.png"
     plot_sweep(report, out / plot)
-    return _write_reports(report, sweep_markdown(report, plot=plot), out, plot, console)
+    return _write_reports(
+        report, sweep_markdown(report, plot=plot), out, [plot], console
+    )
+
+
+#: Defaults of options that a table run sets otherwise (see TABLE_DEFAULTS).
+_IMAGE_DEFAULTS = dict(batch_size=32, seeds=5, labeled=100, teacher_model="svc")
 
 
 def _resolve_dataset(args):
-    """``--data`` implies ``--dataset mnist``; digits is the default."""
+    """``--data`` implies ``--dataset mnist`` unless it is a table, which
+    ``--target`` names; digits is the default."""
+    from ._table_command import resolve_table
+
+    if resolve_table(args):
+        return
+    for name, value in _IMAGE_DEFAULTS.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
     if args.data is not None:
         if args.dataset not in (None, "mnist"):
             raise CommandError(
@@ -401,7 +377,7 @@ def main(argv=None):
     try:
         _resolve_dataset(args)
         return {"compare": _compare, "sweep": _sweep}[args.command](args)
-    except (CommandError, OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # CommandError is a ValueError
         message = " ".join(str(exc).split())  # one line
         print(f"skdistill {args.command}: error: {message}", file=sys.stderr)
         return 2

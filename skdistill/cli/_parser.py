@@ -2,6 +2,8 @@
 
 import argparse
 
+from ._table_options import TABLE_DEFAULTS, TABLE_DESCRIPTION, add_table_arguments
+
 DATASET_DEFAULTS = {
     # Small and embedded. compare's default scenario (transfer): an SVC
     # teacher, a student with 100 labels and transfer rows, 5 seeds and a
@@ -76,7 +78,8 @@ def _add_data_arguments(parser):
         "--data",
         metavar="PATH",
         help="a local mnist.npz in Keras's layout; implies --dataset mnist "
-        "(default: $SKDISTILL_MNIST_PATH, else Keras's download)",
+        "(default: $SKDISTILL_MNIST_PATH, else Keras's download). For compare, "
+        "also your own table, .csv, .csv.gz or .parquet, with --target",
     )
 
 
@@ -106,8 +109,8 @@ def _add_training_arguments(parser):
         "--batch-size",
         metavar="N",
         type=_positive_int,
-        default=32,
-        help="rows per gradient step (default: %(default)s)",
+        help="rows per gradient step (default: 32); on a table, the mlp "
+        "student's, min(200, rows) unless given",
     )
     parser.add_argument(
         "--n-train",
@@ -126,7 +129,11 @@ def _add_training_arguments(parser):
     parser.add_argument(
         "--teacher",
         metavar="PATH",
-        help="a saved Keras teacher (.keras) to reuse (default: train one)",
+        help="a saved Keras teacher (.keras) to reuse (default: train one). On "
+        "a table, a fitted model used as given: joblib (.joblib, .pkl: "
+        "loading it runs the code it holds, so use only files you trust), "
+        "skops (.skops: types skops does not trust are refused, see --trust) "
+        "or Keras (.keras, outputs read as classes 0..n-1)",
     )
 
 
@@ -162,10 +169,12 @@ _COMPARE_DESCRIPTION = (
     "which a scikit-learn teacher is fitted, and the owner's rows: --labeled "
     "of them labeled, the rest unlabeled transfer rows; a small Keras student "
     "is trained from scratch on the labeled rows and distilled on the "
-    "labeled and transfer rows; the report gives mean +- sd per model, the "
-    "paired difference distilled - scratch with its 95% t-interval, and a "
-    "compression curve over --widths. Writes report.json, report.md and "
-    "compression.png. same-labels (the default on mnist, the original "
+    "labeled and transfer rows, and scikit-learn's SVC() and scaled "
+    "LogisticRegression() are fitted on the same labels; the report gives "
+    "mean +- sd and predict latency per model, the paired difference "
+    "distilled - scratch with its 95% t-interval, and a compression curve "
+    "over --widths. Writes report.json, report.md, compression.png and "
+    "latency.png. same-labels (the default on mnist, the original "
     "notebook's experiment; one seed): train (or load) a Keras teacher, the "
     "student from scratch and the distilled student on the same labeled "
     "rows, each holding out the same 10% for validation. Writes "
@@ -179,40 +188,42 @@ def _add_transfer_arguments(parser):
         "--seeds",
         metavar="N",
         type=_positive_int,
-        default=5,
-        help="transfer scenario: seeds --seed, --seed+1, ..., each redrawing "
-        "the teacher's, labeled and transfer rows and training every model "
-        "again; at least 2 (default: %(default)s)",
+        help="transfer scenario and tables: seeds --seed, --seed+1, ..., each "
+        "redrawing the teacher's, labeled and transfer rows and training every "
+        f"model again; at least 2; on a table {TABLE_DEFAULTS['seeds']} unless "
+        "given (default: 5)",
     )
     parser.add_argument(
         "--labeled",
         metavar="N",
         type=_positive_int,
-        default=100,
-        help="transfer scenario: the owner's labeled rows (default: %(default)s)",
+        help="transfer scenario and tables: the owner's labeled rows; on a "
+        "table 500 unless given, or half the owner's rows if fewer (default: 100)",
     )
     parser.add_argument(
         "--teacher-fraction",
         metavar="F",
         type=float,
         default=0.5,
-        help="transfer scenario: fraction of the training rows the teacher is "
-        "fitted on (default: %(default)s)",
+        help="transfer scenario and tables: fraction of the training rows the "
+        "teacher is fitted on, unless --teacher gives one (default: %(default)s)",
     )
     parser.add_argument(
         "--teacher-model",
-        choices=("svc", "boosting"),
-        default="svc",
+        choices=("svc", "boosting", "hgb", "rf"),
         help="transfer scenario: the teacher, an RBF SVC(probability=True) "
         "on the raw pixels, or HistGradientBoostingClassifier (default: "
-        "%(default)s)",
+        "svc); on a table, hgb (HistGradientBoosting, native categories) or "
+        "rf (a 300-tree random forest) (default there: "
+        f"{TABLE_DEFAULTS['teacher_model']})",
     )
     parser.add_argument(
         "--units",
         metavar="N",
         type=_positive_int,
         default=32,
-        help="transfer scenario: hidden units of the student (default: %(default)s)",
+        help="transfer scenario and a table's mlp student: hidden units of the "
+        "student (default: %(default)s)",
     )
     parser.add_argument(
         "--widths",
@@ -231,14 +242,16 @@ def _add_distillation_arguments(parser):
         "--temperature",
         metavar="T",
         type=_positive_float,
-        help=f"distillation temperature, > 0 (default: {_by_dataset('temperature')})",
+        help="distillation temperature, > 0; on a table "
+        f"{TABLE_DEFAULTS['temperature']:g} unless given "
+        f"(default: {_by_dataset('temperature')})",
     )
     parser.add_argument(
         "--alpha",
         metavar="A",
         type=_unit_float,
-        help="weight of the hard (true-label) term, in [0, 1] (default: "
-        f"{_by_dataset('alpha')})",
+        help="weight of the hard (true-label) term, in [0, 1]; on a table "
+        f"{TABLE_DEFAULTS['alpha']:g} unless given (default: {_by_dataset('alpha')})",
     )
 
 
@@ -248,7 +261,7 @@ def _compare_parser(commands, common):
         "compare",
         parents=[common],
         help="teacher vs student from scratch vs distilled student",
-        description=_COMPARE_DESCRIPTION,
+        description=f"{_COMPARE_DESCRIPTION} {TABLE_DESCRIPTION}",
     )
     compare.add_argument(
         "--scenario",
@@ -261,10 +274,12 @@ def _compare_parser(commands, common):
         metavar="N",
         type=_positive_int,
         help="epochs of the student from scratch; in the transfer scenario, of "
-        f"every student (default: {_by_dataset('epochs')})",
+        "every student; on a table, the most epochs of the mlp student, "
+        f"{TABLE_DEFAULTS['epochs']} unless given (default: {_by_dataset('epochs')})",
     )
     _add_transfer_arguments(compare)
     _add_distillation_arguments(compare)
+    add_table_arguments(compare)
     compare.add_argument(
         "--latency-repeats",
         metavar="N",

@@ -3,10 +3,14 @@
 import json
 from pathlib import Path
 
+from ._figures import figure
+
 _MODEL_LABELS = {
     "teacher": "teacher",
     "scratch": "student from scratch",
     "distilled": "distilled student",
+    "svc": "SVC() on the labels",
+    "logistic": "scaled LogisticRegression() on the labels",
 }
 
 
@@ -174,19 +178,6 @@ def sweep_markdown(report, plot="sweep.png"):
     return "\n".join(lines) + "\n"
 
 
-def _figure(*, ncols=1, figsize):
-    """A figure and its axes, outside pyplot.
-
-    A ``matplotlib.figure.Figure`` made directly draws to files with the
-    backend of the format asked for, so the report never switches, or needs,
-    the caller's plotting backend (a notebook's stays as it is).
-    """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize)
-    return fig, fig.subplots(1, ncols)
-
-
 def plot_learning_curves(histories, path, title):
     """Validation accuracy and validation cross-entropy per epoch, one line per model.
 
@@ -194,7 +185,7 @@ def plot_learning_curves(histories, path, title):
     and cross-entropy with the true labels on the held-out 10%), unlike the
     training loss, which for the distilled student includes the soft term.
     """
-    fig, (left, right) = _figure(ncols=2, figsize=(11, 4.2))
+    fig, (left, right) = figure(ncols=2, figsize=(11, 4.2))
     colours = {"teacher": "tab:blue", "scratch": "tab:orange", "distilled": "tab:green"}
     for name, history in histories.items():
         epochs = range(1, len(history["val_accuracy"]) + 1)
@@ -231,7 +222,7 @@ def plot_learning_curves(histories, path, title):
 def plot_sweep(report, path):
     """Test accuracy against temperature, one line per alpha, with references."""
     grid = report["grid"]
-    fig, ax = _figure(figsize=(7, 4.5))
+    fig, ax = figure(figsize=(7, 4.5))
     for alpha in sorted({g["alpha"] for g in grid if g["alpha"] != 1.0}):
         points = sorted(
             (g["temperature"], g["accuracy"]) for g in grid if g["alpha"] == alpha
@@ -275,6 +266,23 @@ def write_json(report, path):
     Path(path).write_text(json.dumps(report, indent=2) + "\n")
 
 
+def write_reports(report, markdown, out, plots, console):
+    """Write report.json and report.md beside the ``plots``, print the table.
+
+    Returns
+    -------
+    status : int
+        0, the command's exit status.
+    """
+    console.finish()
+    write_json(report, out / "report.json")
+    (out / "report.md").write_text(markdown)
+    console.log("\n" + markdown)
+    files = (out / name for name in ("report.json", "report.md", *plots))
+    console.log(f"wrote {', '.join(map(str, files))}")
+    return 0
+
+
 def interval_sentence(difference):
     """The sentence that the interval of distilled − scratch supports.
 
@@ -302,106 +310,3 @@ def interval_sentence(difference):
         "No difference detectable at this size between the distilled student "
         f"and the student trained from scratch: {mean:+.1f} points {interval}."
     )
-
-
-def _mean_sd(stats):
-    return f"{100 * stats['mean']:.1f}% ± {100 * stats['sd']:.1f}"
-
-
-def transfer_markdown(report, plot="compression.png"):
-    """The default scenario's report: rows, mean ± sd, interval, compression."""
-    rows, settings = report["rows"], report["settings"]
-    n_seeds = report["distilled_minus_scratch"]["n"]
-    lines = [
-        f"# skdistill compare: {report['dataset']}, a strong teacher and few labels",
-        "",
-        f"{rows['n_train']} training rows, redrawn for each of {n_seeds} seeds "
-        f"(stratified): {rows['n_teacher']} teacher rows (the teacher, "
-        f"{settings['teacher']}, is fitted on them with their labels); of the "
-        f"owner's {rows['n_labeled'] + rows['n_transfer']} rows, "
-        f"{rows['n_labeled']} labeled and {rows['n_transfer']} unlabeled transfer "
-        f"rows (the distilled student sees them through the teacher only); "
-        f"{rows['n_test']} test rows, the same for every seed.",
-        "",
-        "Settings: " + _settings(report),
-        "",
-        "| model | trained on | test accuracy (mean ± sd) | per seed | parameters |",
-        "|---|---|---:|---|---:|",
-    ]
-    trained_on = {
-        "teacher": f"{rows['n_teacher']} teacher rows with labels",
-        "scratch": f"{rows['n_labeled']} labeled rows",
-        "distilled": f"{rows['n_labeled']} labeled + {rows['n_transfer']} "
-        "transfer rows",
-    }
-    for name, model in report["models"].items():
-        values = ", ".join(f"{100 * v:.1f}" for v in model["accuracy"]["values"])
-        params = "-" if model["parameters"] is None else f"{model['parameters']:,}"
-        lines.append(
-            f"| {_MODEL_LABELS[name]} | {trained_on[name]} "
-            f"| {_mean_sd(model['accuracy'])} | {values} | {params} |"
-        )
-    lines += ["", report["sentence"], ""]
-    lines += [
-        f"Compression curve (seed {settings['seeds'][0]}'s rows, one fit each; "
-        f"one test row is {100 / rows['n_test']:.2f} points):",
-        "",
-        "| hidden units | parameters | from scratch | distilled |",
-        "|---:|---:|---:|---:|",
-    ]
-    for point in report["compression"]:
-        lines.append(
-            f"| {point['units']} | {point['parameters']:,} "
-            f"| {_pct(point['scratch'])} | {_pct(point['distilled'])} |"
-        )
-    lines += ["", f"Wall time: {report['wall_seconds']:.1f} s."]
-    lines += _image("Test accuracy against parameters", plot)
-    return "\n".join(lines) + "\n"
-
-
-def plot_compression(report, path):
-    """Test accuracy against the student's parameters (log x), teacher as a line."""
-    points = report["compression"]
-    fig, ax = _figure(figsize=(7, 4.5))
-    x = [p["parameters"] for p in points]
-    n_labeled = report["rows"]["n_labeled"]
-    ax.plot(
-        x,
-        [100 * p["scratch"] for p in points],
-        "o-",
-        color="tab:orange",
-        label=f"student from scratch ({n_labeled} labels)",
-    )
-    ax.plot(
-        x,
-        [100 * p["distilled"] for p in points],
-        "o-",
-        color="tab:green",
-        label="distilled student (labels + transfer rows)",
-    )
-    ax.axhline(
-        100 * report["models"]["teacher"]["accuracy"]["mean"],
-        color="black",
-        ls="--",
-        label=f"teacher ({report['settings']['teacher']}, mean over seeds)",
-    )
-    for p in points:
-        ax.annotate(
-            f"{p['units']} units",
-            (p["parameters"], 100 * p["scratch"]),
-            textcoords="offset points",
-            xytext=(0, -13),
-            ha="center",
-            fontsize=7,
-        )
-    ax.set_xscale("log")
-    ax.margins(y=0.08)
-    ax.set(
-        xlabel="student parameters (log scale)",
-        ylabel="test accuracy (%)",
-        title=f"Compression curve ({report['dataset']})",
-    )
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)

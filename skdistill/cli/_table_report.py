@@ -1,0 +1,291 @@
+"""The table run's report: each model's scores over the seeds, the paired
+differences of every student, the Markdown table and the latency figure."""
+
+import numpy as np
+
+from ._figures import plot_score_latency
+from ._report import _size
+from ._stats import mean_sd, paired_interval
+from ._table_models import WAYS
+from ._tables import CLASSIFICATION
+
+#: Scores reported per task, the first one the main score (higher is better).
+METRICS = {
+    CLASSIFICATION: ("roc_auc", "accuracy", "log_loss"),
+    "regression": ("r2", "rmse"),
+}
+METRIC_LABELS = {
+    "roc_auc": "ROC AUC",
+    "accuracy": "accuracy",
+    "log_loss": "log-loss",
+    "r2": "R²",
+    "rmse": "RMSE",
+}
+
+
+def main_metric(task):
+    """The score that retention, the intervals and the figure use."""
+    return METRICS[task][0]
+
+
+def _spread(values):
+    """:func:`mean_sd` of the values that are defined; None if none is."""
+    values = [value for value in values if value is not None]
+    return mean_sd(values) if values else None
+
+
+def _model_summary(records, teacher_records, metric, kind):
+    """One model's row of the report from its records over the seeds."""
+    retention = [
+        None
+        if r["scores"][metric] is None or not t["scores"][metric]
+        else r["scores"][metric] / t["scores"][metric]
+        for r, t in zip(records, teacher_records, strict=True)
+    ]
+    fit = [r["fit_seconds"] for r in records]
+    last = records[-1]
+    return {
+        "kind": kind,
+        "scores": {
+            name: _spread([r["scores"][name] for r in records])
+            for name in records[0]["scores"]
+        },
+        "retention": _spread(retention),
+        "fit_seconds": None if fit[0] is None else mean_sd(fit),
+        # The median over seeds of each seed's median call.
+        "latency_ms_per_1000": float(
+            np.median([r["latency_ms_per_1000"] for r in records])
+        ),
+        "size": last["size"],
+        "size_bytes": last["size_bytes"],
+    }
+
+
+def _kind(key):
+    if key == "teacher":
+        return "teacher"
+    return "alternative" if key.startswith("sklearn:") else key.split(":")[1]
+
+
+def summarise_models(seeds, labels, task):
+    """The report's models, by key: label, kind and :func:`_model_summary`."""
+    metric = main_metric(task)
+    teacher = [records["teacher"] for records in seeds]
+    return {
+        key: {
+            "label": label,
+            **_model_summary(
+                [records[key] for records in seeds], teacher, metric, _kind(key)
+            ),
+        }
+        for key, label in labels.items()
+    }
+
+
+def _paired(seeds, key, baseline, metric):
+    """:func:`paired_interval` of ``key`` − ``baseline`` in ``metric`` over seeds."""
+    pairs = [
+        (records[key]["scores"][metric], records[baseline]["scores"][metric])
+        for records in seeds
+    ]
+    defined = [(a, b) for a, b in pairs if a is not None and b is not None]
+    if len(defined) < 2:
+        return None
+    return paired_interval([a - b for a, b in defined])
+
+
+def _phrase(difference, baseline):
+    """What an interval of distilled − ``baseline`` supports, as a clause."""
+    if difference is None:
+        return f"distilled − {baseline}: undefined (a seed's score is)"
+    mean, (low, high) = difference["mean"], difference["ci95"]
+    if low > 0:
+        verdict = "distillation is better"
+    elif high < 0:
+        verdict = "distillation is worse"
+    else:
+        verdict = "no difference detectable"
+    return (
+        f"distilled − {baseline} {mean:+.3f} (95% interval "
+        f"[{low:+.3f}, {high:+.3f}]): {verdict}"
+    )
+
+
+def student_differences(seeds, students, task):
+    """Distilled − scratch and distilled − pseudo-labels for every student.
+
+    Returns
+    -------
+    differences : dict
+        By student: ``distilled_minus_scratch`` and
+        ``distilled_minus_pseudo`` (each a dict of :func:`paired_interval`
+        by score) and ``sentence``, what the main score's intervals support.
+    """
+    metric = main_metric(task)
+    differences = {}
+    for name in students:
+        entry = {}
+        for baseline in ("scratch", "pseudo"):
+            entry[f"distilled_minus_{baseline}"] = {
+                score: _paired(seeds, f"{name}:distilled", f"{name}:{baseline}", score)
+                for score in METRICS[task]
+            }
+        scratch = _phrase(entry["distilled_minus_scratch"][metric], "scratch")
+        pseudo = _phrase(entry["distilled_minus_pseudo"][metric], "pseudo-labels")
+        entry["sentence"] = (
+            f"{name}, {METRIC_LABELS[metric]} over {len(seeds)} seeds: "
+            f"{scratch}; {pseudo}."
+        )
+        differences[name] = entry
+    return differences
+
+
+def _score_cell(name, stats):
+    if stats is None:
+        return "-"
+    mean, sd = stats["mean"], stats["sd"]
+    if name == "accuracy":
+        return f"{100 * mean:.1f}% ± {100 * sd:.1f}"
+    if name == "rmse":
+        return f"{mean:.4g} ± {sd:.2g}"
+    return f"{mean:.3f} ± {sd:.3f}"
+
+
+def _model_cells(model, task):
+    size = model["size"]
+    fit = model["fit_seconds"]
+    retention = model["retention"]
+    return [
+        *(_score_cell(name, model["scores"][name]) for name in METRICS[task]),
+        "-" if retention is None else f"{100 * retention['mean']:.1f}%",
+        "-" if size is None else f"{size['count']:,} {size['unit']}",
+        "-" if model["size_bytes"] is None else _size(model["size_bytes"]),
+        f"{model['latency_ms_per_1000']:.2f} ms",
+        "given" if fit is None else f"{fit['mean']:.2f} s",
+    ]
+
+
+def models_table(report):
+    """The Markdown table of every model: scores, retention, size, speed."""
+    task = report["task"]
+    header = [
+        "model",
+        *(METRIC_LABELS[name] for name in METRICS[task]),
+        f"retention ({METRIC_LABELS[main_metric(task)]})",
+        "size",
+        "pickled",
+        "latency per 1,000 rows",
+        "fit time",
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    for model in report["models"].values():
+        cells = [model["label"], *_model_cells(model, task)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _difference_cells(entry, metric):
+    cells = []
+    for baseline in ("scratch", "pseudo"):
+        difference = entry[f"distilled_minus_{baseline}"][metric]
+        if difference is None:
+            cells += ["-", "-"]
+            continue
+        low, high = difference["ci95"]
+        cells += [f"{difference['mean']:+.3f}", f"[{low:+.3f}, {high:+.3f}]"]
+    return cells
+
+
+def differences_table(report):
+    """The Markdown table of each student's paired differences."""
+    metric = main_metric(report["task"])
+    lines = [
+        "| student | distilled − scratch | 95% interval "
+        "| distilled − pseudo-labels | 95% interval |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, entry in report["differences"].items():
+        cells = [name, *_difference_cells(entry, metric)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _rows_sentence(report):
+    rows, settings = report["rows"], report["settings"]
+    teacher = (
+        f"{rows['n_teacher']:,} teacher rows (the {settings['teacher']} teacher is "
+        "fitted on them)"
+        if rows["n_teacher"]
+        else f"the teacher ({settings['teacher']}) as given, no teacher rows"
+    )
+    return (
+        f"{report['n_rows']:,} rows, {report['n_features']} feature columns; "
+        f"redrawn for each of {len(settings['seeds'])} seeds"
+        f"{' (stratified)' if report['task'] == CLASSIFICATION else ''}: "
+        f"{rows['n_test']:,} test rows, {teacher}, {rows['n_labeled']:,} "
+        f"labeled rows (the students from scratch and the scikit-learn "
+        f"defaults see these only) and {rows['n_transfer']:,} unlabeled "
+        "transfer rows (the pseudo-label and distilled students see them "
+        "through the teacher)."
+    )
+
+
+def table_markdown(report, plot="latency.png"):
+    """The table run's report.md."""
+    task, metric = report["task"], METRIC_LABELS[main_metric(report["task"])]
+    settings = ", ".join(f"{k}={v}" for k, v in report["settings"].items())
+    lines = [
+        f"# skdistill compare: {report['data']}, target {report['target']} ({task})",
+        "",
+        _rows_sentence(report),
+        "",
+        f"Settings: {settings}.",
+        "",
+        *models_table(report),
+        "",
+        f"Scores are mean ± sd over the seeds on each seed's test rows; "
+        f"retention is the model's {metric} over the teacher's; size counts "
+        "the served model's tree nodes or parameters, and pickled its bytes; "
+        "latency is the median time of predict_proba (predict for regression) "
+        "on 1,000 rows.",
+        "",
+        f"Distilled minus the same student trained otherwise, in {metric} "
+        f"(paired over {len(report['settings']['seeds'])} seeds, 95% t-intervals):",
+        "",
+        *differences_table(report),
+        "",
+        *(f"- {entry['sentence']}" for entry in report["differences"].values()),
+        "",
+        f"Wall time: {report['wall_seconds']:.1f} s.",
+    ]
+    if plot is not None:
+        lines += ["", f"![{metric} against predict latency]({plot})"]
+    return "\n".join(lines) + "\n"
+
+
+def plot_table_latency(report, path):
+    """The main score against predict latency, one marker per model."""
+    metric = main_metric(report["task"])
+    points = []
+    for key, model in report["models"].items():
+        stats = model["scores"][metric]
+        if stats is None:
+            continue
+        kind = model["kind"]
+        # A student's marker shows how it was trained; its name says which.
+        label = key.split(":")[0] if kind in WAYS else model["label"]
+        points.append(
+            {
+                "group": kind,
+                "label": label.split(" (")[0],
+                "latency": model["latency_ms_per_1000"],
+                "score": stats["mean"],
+                "sd": stats["sd"],
+            }
+        )
+    plot_score_latency(
+        points,
+        path,
+        ylabel=f"test {METRIC_LABELS[metric]} (mean ± sd over seeds)",
+        title=f"{METRIC_LABELS[metric]} against predict latency: {report['data']}",
+    )

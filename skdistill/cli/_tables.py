@@ -1,0 +1,345 @@
+"""The user's own table for ``skdistill compare``: load it, read its target, split it.
+
+A table comes from a CSV file (gzip-compressed or not) or a Parquet file.
+Text columns become pandas ``category`` columns, which scikit-learn's
+gradient boosting reads natively and the students' encoders one-hot encode;
+missing values stay missing. pandas is imported inside the functions, so the
+command's modules import without it.
+"""
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._errors import CommandError
+
+CLASSIFICATION, REGRESSION = "classification", "regression"
+#: A numeric target with at most this many distinct values, all whole
+#: numbers, is read as classes.
+MAX_CLASSES = 20
+#: The owner's labeled rows when ``--labeled`` is not given (at most half).
+DEFAULT_LABELED = 500
+#: A text column with more distinct values than this is an identifier or
+#: free text: scikit-learn's gradient boosting takes at most 255 categories.
+MAX_CATEGORIES = 255
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+class TableError(CommandError):
+    """A problem with the user's table or teacher, said in one line with its fix."""
+
+
+def table_format(path):
+    """``"csv"``, ``"parquet"`` or None (not a table, e.g. an MNIST ``.npz``)."""
+    name = str(path).lower()
+    if name.endswith(_PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(_CSV_SUFFIXES) or name.endswith(".gz"):
+        return "csv"
+    return None
+
+
+def read_table(path, *, option="--data"):
+    """The table at ``path`` as a DataFrame, read by its suffix.
+
+    Raises
+    ------
+    TableError
+        No such file, a format not known by its suffix, or a file that does
+        not parse (the reader's own message is kept).
+    """
+    path = Path(path)
+    kind = table_format(path)
+    if not path.is_file():
+        raise TableError(
+            f"{option} {path}: no such file. Give the path of a CSV (.csv, "
+            ".csv.gz) or Parquet (.parquet) file."
+        )
+    if kind is None:
+        raise TableError(
+            f"{option} {path}: not a table by its name. Name it .csv, .csv.gz "
+            "or .parquet (a .npz is read as MNIST, without --target)."
+        )
+    import pandas as pd
+
+    try:
+        if kind == "parquet":
+            return pd.read_parquet(path)
+        sep = "\t" if ".tsv" in path.name.lower() else ","
+        return pd.read_csv(path, sep=sep)
+    except ImportError as exc:
+        raise TableError(
+            f"{option} {path}: reading Parquet needs pyarrow: pip install "
+            f"'skdistill[tables]' ({exc})"
+        ) from exc
+    except Exception as exc:  # any reader error is the file's problem
+        raise TableError(
+            f"{option} {path} could not be read as {kind}: {exc}. Check that "
+            f"it is a {kind} file with the column names on its first line."
+        ) from exc
+
+
+def _closest(name, names):
+    close = difflib.get_close_matches(name, names, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _check_columns(frame, names, option):
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        columns = list(map(str, frame.columns))
+        raise TableError(
+            f"{option}: the table has no column {missing[0]!r}."
+            f"{_closest(missing[0], columns)} Its columns: {', '.join(columns)}."
+        )
+
+
+def as_categories(frame):
+    """``frame`` with its text and boolean columns as ``category`` columns.
+
+    Raises
+    ------
+    TableError
+        For a text column with more than :data:`MAX_CATEGORIES` values,
+        such as an identifier, which no model here can use.
+    """
+    import pandas as pd
+
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
+            values
+        ):
+            continue
+        n_values = values.nunique()
+        if n_values > MAX_CATEGORIES:
+            raise TableError(
+                f"column {column!r} is text with {n_values:,} distinct values "
+                f"(more than {MAX_CATEGORIES}): an identifier or free text, "
+                f"which the models cannot use as a category. Drop it with "
+                f"--drop {column}, or encode it as numbers."
+            )
+        frame[column] = values.astype("category")
+    return frame
+
+
+def infer_task(y, task=None):
+    """The task the target ``y`` (a Series) asks for, unless ``task`` is given.
+
+    Classification for a non-numeric target, or a numeric one with at most
+    :data:`MAX_CLASSES` distinct values, all whole numbers; otherwise
+    regression.
+    """
+    import pandas as pd
+
+    if task is not None:
+        return task
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        return CLASSIFICATION
+    values = np.unique(np.asarray(y, dtype=np.float64))
+    few = len(values) <= MAX_CLASSES and np.all(values == np.round(values))
+    return CLASSIFICATION if few else REGRESSION
+
+
+def _target_values(y, task, target):
+    """The target as an ndarray the estimators take, checked for ``task``."""
+    import pandas as pd
+
+    if task == REGRESSION:
+        if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+            raise TableError(
+                f"--target {target} is not numeric, so it cannot be a "
+                "regression target. Use --task classification, or a numeric "
+                "target column."
+            )
+        return y.to_numpy(dtype=np.float64)
+    values = y.to_numpy()
+    if not pd.api.types.is_numeric_dtype(y):
+        values = values.astype(str)
+    classes = np.unique(values)
+    if len(classes) < 2:
+        raise TableError(
+            f"--target {target} has one class only ({classes[0]!r}): there is "
+            "nothing to classify. Choose another target column, or use "
+            "--task regression for a number."
+        )
+    return values
+
+
+@dataclass(frozen=True)
+class Table:
+    """The user's table, ready for the models.
+
+    Attributes
+    ----------
+    X : DataFrame
+        The feature columns; text as ``category``.
+    y : ndarray
+        The target, rows with it missing left out.
+    task : {"classification", "regression"}
+    target : str
+    dropped : list of str
+        Columns left out by ``--drop``.
+    n_missing_target : int
+        Rows left out because their target is missing.
+    """
+
+    X: object
+    y: object
+    task: str
+    target: str
+    dropped: list
+    n_missing_target: int
+
+    @property
+    def classes(self):
+        """The sorted classes; None for regression."""
+        return None if self.task == REGRESSION else np.unique(self.y)
+
+
+def prepare_table(frame, *, target, drop=(), task=None):
+    """The feature frame and target of ``frame``, as :class:`Table`.
+
+    Raises
+    ------
+    TableError
+        An empty table, an unknown target or ``--drop`` column, a target
+        with one class, no feature column left, or an identifier column.
+    """
+    if len(frame) == 0 or len(frame.columns) == 0:
+        raise TableError(
+            "the table is empty (no rows or no columns). Check --data: it "
+            "needs the column names on its first line and one row per line."
+        )
+    _check_columns(frame, [target], "--target")
+    _check_columns(frame, list(drop), "--drop")
+    drop = [name for name in drop if name != target]
+    y = frame[target]
+    missing = y.isna().to_numpy()
+    if missing.all():
+        raise TableError(f"--target {target} has no values: choose another column.")
+    frame = frame.loc[~missing].reset_index(drop=True)
+    X = frame.drop(columns=[target, *drop])
+    if len(X.columns) == 0:
+        raise TableError(
+            "no feature column is left once the target and --drop are taken "
+            "out: drop fewer columns."
+        )
+    task = infer_task(frame[target], task)
+    y = _target_values(frame[target], task, target)
+    return Table(as_categories(X), y, task, target, drop, int(missing.sum()))
+
+
+def align_unlabeled(frame, table):
+    """The rows of an ``--unlabeled`` file with ``table``'s columns and dtypes.
+
+    The target column, if the file has one, and columns the table does not
+    have are dropped.
+    """
+    import pandas as pd
+
+    columns = list(table.X.columns)
+    absent = [column for column in columns if column not in frame.columns]
+    if absent:
+        raise TableError(
+            f"--unlabeled lacks the table's columns {absent}: give a file with "
+            "the same feature columns as --data."
+        )
+    if len(frame) == 0:
+        raise TableError("--unlabeled has no rows: give a file with some.")
+    frame = frame[columns].copy()
+    for column, dtype in table.X.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            values = frame[column]
+            text = values.astype(str).where(values.notna())
+            frame[column] = text.astype("category")
+            continue
+        try:
+            frame[column] = pd.to_numeric(frame[column])
+        except (TypeError, ValueError) as exc:
+            raise TableError(
+                f"--unlabeled column {column!r} is not numeric as it is in "
+                f"--data ({exc}): give a file in the same layout."
+            ) from exc
+    return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One seed's rows, as positions in the table.
+
+    Attributes
+    ----------
+    test, teacher, labeled, transfer : ndarray of int
+        Test rows; the rows a preset teacher is fitted on (empty for a
+        given teacher); the owner's labeled rows; the owner's unlabeled
+        transfer rows (empty when they come from ``--unlabeled``).
+    """
+
+    test: object
+    teacher: object
+    labeled: object
+    transfer: object
+
+
+def _draw(rows, size, y, seed, what):
+    """``rows`` split in two, ``size`` of them first (stratified by ``y``)."""
+    from sklearn.model_selection import train_test_split
+
+    strata = None if y is None else y[rows]
+    try:
+        first, rest = train_test_split(
+            rows, train_size=size, stratify=strata, random_state=seed
+        )
+    except ValueError as exc:
+        rarest = ""
+        if strata is not None:
+            classes, counts = np.unique(strata, return_counts=True)
+            rarest = (
+                f" The rarest class, {classes[np.argmin(counts)]!r}, has "
+                f"{counts.min()} of these {len(rows):,} rows."
+            )
+        raise TableError(
+            f"cannot draw {what} stratified by the target: {exc}.{rarest} Give "
+            "more rows or --labeled, or merge or drop the rarest classes."
+        ) from exc
+    return np.sort(first), np.sort(rest)
+
+
+def split_table(
+    table, *, seed, test_fraction, teacher_fraction, n_labeled, unlabeled=False
+):
+    """One seed's :class:`Split` of ``table``'s rows.
+
+    The test rows (``test_fraction``) are drawn first, then the teacher's
+    (``teacher_fraction`` of the rest; none when it is 0), then the owner's
+    ``n_labeled`` labeled rows; the owner's other rows are the transfer rows.
+    ``n_labeled="auto"`` is :data:`DEFAULT_LABELED` or half the owner's rows
+    if fewer; None labels all the owner's rows. That, or ``n_labeled``
+    beyond the owner's rows, needs ``unlabeled`` (transfer rows from an
+    ``--unlabeled`` file, which the caller adds). Stratified by the target
+    for classification.
+    """
+    y = table.y if table.task == CLASSIFICATION else None
+    rows = np.arange(len(table.y))
+    train, test = _draw(rows, 1 - test_fraction, y, seed, "the test rows")
+    teacher, owner = np.array([], dtype=int), train
+    if teacher_fraction > 0:
+        teacher, owner = _draw(train, teacher_fraction, y, seed, "the teacher rows")
+    if n_labeled == "auto":
+        n_labeled = min(DEFAULT_LABELED, len(owner) // 2)
+    if unlabeled and (n_labeled is None or n_labeled >= len(owner)):
+        return Split(test, teacher, owner, np.array([], dtype=int))
+    if n_labeled is None or n_labeled >= len(owner):
+        raise TableError(
+            f"--labeled {n_labeled or 'all'} leaves no transfer rows: the owner has "
+            f"{len(owner):,} rows. Give a smaller --labeled, or --unlabeled FILE."
+        )
+    labeled, transfer = _draw(owner, n_labeled, y, seed, f"{n_labeled} labeled rows")
+    return Split(test, teacher, labeled, transfer)
