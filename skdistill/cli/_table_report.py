@@ -1,6 +1,8 @@
 """The table run's report: each model's scores over the seeds, the paired
 differences of every student, the Markdown table and the latency figure."""
 
+import math
+
 import numpy as np
 
 from ._figures import plot_score_latency
@@ -147,7 +149,9 @@ def _score_cell(name, stats):
     if name == "accuracy":
         return f"{100 * mean:.1f}% ± {100 * sd:.1f}"
     if name == "rmse":
-        return f"{mean:.4g} ± {sd:.2g}"
+        # In the target's units: both to the decimal of the sd's second digit.
+        digits = 3 if not sd > 0 else min(6, max(0, 1 - math.floor(math.log10(sd))))
+        return f"{mean:.{digits}f} ± {sd:.{digits}f}"
     return f"{mean:.3f} ± {sd:.3f}"
 
 
