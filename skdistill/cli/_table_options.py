@@ -29,7 +29,7 @@ TABLE_DESCRIPTION = (
     "scores (mean +- sd), retention of the teacher's score, size, predict "
     "latency per 1,000 rows and fit time, each student's distilled - scratch "
     "and distilled - pseudo-labels with 95% t-intervals, and latency.png. On "
-    "2 CPU cores, a 26,217-row table with 12 feature columns took 64 s "
+    "2 CPU cores, a 26,217-row table with 12 feature columns took 15 s "
     "with the default students and 3 seeds (48 fits). A joblib or pickle "
     "--teacher file runs the code it holds as it loads: use only files you "
     "trust."
