@@ -289,6 +289,13 @@ def test_keras_missing_is_the_librarys_one_line(files, monkeypatch, capsys):
     assert len(err.splitlines()) == 1 and "skdistill[tensorflow]" in err
 
 
+def test_pandas_missing_is_one_line(files, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    assert main(["compare", "--data", str(files["csv"]), "--target", "label"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "skdistill[tables]" in err
+
+
 def test_task_follows_the_target():
     from skdistill.cli._tables import infer_task
 

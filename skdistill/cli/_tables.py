@@ -63,8 +63,13 @@ def read_table(path, *, option="--data"):
             f"{option} {path}: not a table by its name. Name it .csv, .csv.gz "
             "or .parquet (a .npz is read as MNIST, without --target)."
         )
-    import pandas as pd
-
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise TableError(
+            f"{option} {path}: reading a table needs pandas: pip install "
+            "'skdistill[tables]' (pandas, pyarrow for Parquet, skops)."
+        ) from exc
     try:
         if kind == "parquet":
             return pd.read_parquet(path)
