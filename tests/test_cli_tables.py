@@ -289,6 +289,13 @@ def test_keras_missing_is_the_librarys_one_line(files, monkeypatch, capsys):
     assert len(err.splitlines()) == 1 and "skdistill[tensorflow]" in err
 
 
+def test_digits_run_without_keras_is_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "keras", None)
+    assert main(["compare", "--out", str(tmp_path), "--verbose", "0"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "skdistill[tensorflow]" in err
+
+
 def test_pandas_missing_is_one_line(files, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "pandas", None)
     assert main(["compare", "--data", str(files["csv"]), "--target", "label"]) == 2

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..utils._keras import KERAS_MISSING
 from ._console import Console, isatty
 from ._errors import CommandError
 from ._image_data import load_data as _load_data
@@ -364,6 +365,12 @@ def _resolve_dataset(args):
         args.dataset = "digits"
 
 
+def _error(args, exc):
+    message = " ".join(str(exc).split())  # one line
+    print(f"skdistill {args.command}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None):
     """Run the ``skdistill`` command line; returns the exit status."""
     # This process draws only to files: no interactive backend is needed.
@@ -378,8 +385,12 @@ def main(argv=None):
         _resolve_dataset(args)
         return {"compare": _compare, "sweep": _sweep}[args.command](args)
     except (OSError, ValueError) as exc:  # CommandError is a ValueError
-        message = " ".join(str(exc).split())  # one line
-        print(f"skdistill {args.command}: error: {message}", file=sys.stderr)
-        return 2
+        return _error(args, exc)
+    except ImportError as exc:
+        # The library's own message, naming the extra to install; any other
+        # ImportError is a broken install, and its traceback says where.
+        if not str(exc).startswith(KERAS_MISSING):
+            raise
+        return _error(args, KERAS_MISSING)
     finally:
         tf_logger.setLevel(level)
