@@ -82,7 +82,6 @@ checkout, or ``$SKDISTILL_DATA_DIR``); without it that problem is skipped.
 """
 
 import argparse
-import json
 import math
 import os
 import re
@@ -98,7 +97,7 @@ import numpy as np  # noqa: E402
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from bench_students import _limit_threads  # noqa: E402
+from bench_students import _limit_threads, write_json  # noqa: E402
 from bench_transfer import predict_ms_per_1000  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -728,19 +727,15 @@ def main(argv=None):
             print(f"- {w} ({len(fits)} fits; {', '.join(sorted(set(fits)))})")
     print(f"\ntotal time {elapsed:.0f} s")
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "config": config,
-                    "elapsed_seconds": elapsed,
-                    "records": records,
-                    "summary": summary,
-                    "differences": found,
-                },
-                indent=2,
-                default=float,
-            )
-            + "\n"
+        write_json(
+            args.json,
+            {
+                "config": config,
+                "elapsed_seconds": elapsed,
+                "records": records,
+                "summary": summary,
+                "differences": found,
+            },
         )
         print(f"wrote {args.json}")
     return 0

@@ -911,6 +911,11 @@ def _limit_threads(n, need_keras):
     return limiter
 
 
+def write_json(path, payload):
+    """Write ``payload`` to ``path`` as indented JSON, NumPy numbers as floats."""
+    Path(path).write_text(json.dumps(payload, indent=2, default=float) + "\n")
+
+
 def main(argv=None):
     args = parse_args(argv)
     config = {k: v for k, v in vars(args).items() if k != "json"}
@@ -1027,23 +1032,19 @@ def main(argv=None):
         print(targets_text(found))
     print(f"\ntotal time {elapsed:.0f} s")
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "config": config,
-                    "elapsed_seconds": elapsed,
-                    "records": records,
-                    "summary": summary,
-                    "targets": found,
-                    "timing_with_teacher_pass": {
-                        k: {"expanded_seconds": v[0], "hard_seconds": v[1]}
-                        for k, v in timing.items()
-                    },
+        write_json(
+            args.json,
+            {
+                "config": config,
+                "elapsed_seconds": elapsed,
+                "records": records,
+                "summary": summary,
+                "targets": found,
+                "timing_with_teacher_pass": {
+                    k: {"expanded_seconds": v[0], "hard_seconds": v[1]}
+                    for k, v in timing.items()
                 },
-                indent=2,
-                default=float,
-            )
-            + "\n"
+            },
         )
         print(f"wrote {args.json}")
     return 0

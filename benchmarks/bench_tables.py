@@ -89,7 +89,6 @@ beside the checkout).
 import argparse
 import contextlib
 import copy
-import json
 import math
 import os
 import pickle
@@ -107,7 +106,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from bench_regression import paired_interval  # noqa: E402
-from bench_students import _limit_threads, _split_rows  # noqa: E402
+from bench_students import (  # noqa: E402
+    _limit_threads,
+    _split_rows,
+    write_json,  # noqa: E402
+)
 from bench_students import model_size as _fitted_size  # noqa: E402
 from bench_transfer import predict_ms_per_1000  # noqa: E402
 
@@ -850,19 +853,15 @@ def main(argv=None):
     report(args, records, heads, summary, found)
     print(f"\ntotal time {elapsed:.0f} s")
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "config": config,
-                    "elapsed_seconds": elapsed,
-                    "records": records,
-                    "summary": summary,
-                    "differences": found,
-                },
-                indent=2,
-                default=float,
-            )
-            + "\n"
+        write_json(
+            args.json,
+            {
+                "config": config,
+                "elapsed_seconds": elapsed,
+                "records": records,
+                "summary": summary,
+                "differences": found,
+            },
         )
         log(f"wrote {args.json}")
     return 0

@@ -189,7 +189,6 @@ class BaseDistiller(BaseEstimator):
                 **self._y_validation,
             )
             X_unlabeled = check_unlabeled(X_unlabeled, X, streamed)
-        self._frame_input = is_frame(X)
         y = task.check_y(y)
         sample_weight = check_sample_weight(sample_weight, len(X))
         if streamed:
@@ -304,6 +303,8 @@ class BaseDistiller(BaseEstimator):
                 settings=self._training_settings(seed),
             )
         self._set_task_attributes(task)
+        # predict reads a frame's rows as given only where fit did.
+        self._frame_input = is_frame(X)
         self.preprocessor_ = preprocessor
         self.teacher_ = taught.teacher
         self.input_shape_ = tuple(X.shape[1:])

@@ -14,45 +14,61 @@ import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import OneHotEncoder
 
+from ..utils._frames import non_numeric_mask
+
 #: A missing nominal value is one more value of its column in the distance.
 _MISSING = "__skdistill_missing__"
 
 
-def nominal_columns(X, chosen):
-    """A mask of the columns of frame ``X`` that are nominal.
+def categorical_mask(chosen, n_features, columns=()):
+    """The boolean mask of the features ``chosen`` names.
 
-    Non-numeric columns (category, string, object, bool) are nominal; so are
-    the columns ``chosen`` names (labels, positions or a boolean mask).
+    Parameters
+    ----------
+    chosen : array-like of int, str or bool, or None
+        Munge's ``categorical_features``: positions, a boolean mask, or (for
+        a data frame, whose labels are ``columns``) column labels.
+    n_features : int
+    columns : sequence, default=()
+        The frame's column labels; empty for an array.
     """
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    mask = np.array(
-        [is_bool_dtype(dtype) or not is_numeric_dtype(dtype) for dtype in X.dtypes],
-        dtype=bool,
-    )
+    mask = np.zeros(n_features, dtype=bool)
     if chosen is None:
         return mask
-    chosen = np.asarray(chosen)
-    n_features = X.shape[1]
-    if chosen.dtype == bool:
-        if chosen.shape != (n_features,):
+    given = np.asarray(chosen)
+    if given.dtype == bool:
+        if given.shape != (n_features,):
             raise ValueError(
                 f"categorical_features as a mask needs {n_features} entries; "
-                f"got {chosen.shape[0] if chosen.ndim else 0}."
+                f"got {given.shape[0] if given.ndim else 0}."
             )
-        return mask | chosen
-    columns = list(X.columns)
-    for entry in chosen.ravel().tolist():
+        return given.copy()
+    columns = list(columns)
+    for entry in given.ravel().tolist():
         if entry in columns:
             mask[columns.index(entry)] = True
         elif isinstance(entry, int) and -n_features <= entry < n_features:
             mask[entry] = True
         else:
+            named = "a column of X nor " if columns else ""
             raise ValueError(
-                f"categorical_features: {entry!r} is neither a column of X nor "
-                f"a position in [0, {n_features})."
+                f"categorical_features must be feature indices in "
+                f"[0, {n_features}) or a boolean mask; {entry!r} is neither "
+                f"{named}a position in that range (got {chosen!r})."
             )
     return mask
+
+
+def nominal_columns(X, chosen):
+    """A mask of the columns of frame ``X`` that are nominal.
+
+    Non-numeric columns (category, string, object) and bool columns are
+    nominal; so are the columns ``chosen`` names (see :func:`categorical_mask`).
+    """
+    from pandas.api.types import is_bool_dtype
+
+    bools = np.array([is_bool_dtype(dtype) for dtype in X.dtypes], dtype=bool)
+    return non_numeric_mask(X) | bools | categorical_mask(chosen, X.shape[1], X.columns)
 
 
 def _distance_features(X, nominal):

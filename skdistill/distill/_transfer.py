@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_scalar
 
 from ..utils._frames import is_frame
-from ._munge_frames import munge_frame
+from ._munge_frames import categorical_mask, munge_frame
 
 
 class TransferAugmenter(BaseEstimator):
@@ -160,7 +160,7 @@ class Munge(TransferAugmenter):
             )
         if len(X) < 2:
             raise ValueError("Munge needs at least 2 rows to find neighbours.")
-        categorical = self._categorical_mask(X.shape[1])
+        categorical = categorical_mask(self.categorical_features, X.shape[1])
         rng = check_random_state(random_state)
         n_new = self._n_new(len(X))
 
@@ -179,29 +179,6 @@ class Munge(TransferAugmenter):
         near_partner = partners + spread * rng.standard_normal(rows.shape)
         near_partner[:, categorical] = partners[:, categorical]
         return np.where(take, near_partner, rows).astype(X.dtype, copy=False)
-
-    def _categorical_mask(self, n_features):
-        mask = np.zeros(n_features, dtype=bool)
-        if self.categorical_features is None:
-            return mask
-        chosen = np.asarray(self.categorical_features)
-        if chosen.dtype == bool:
-            if chosen.shape != (n_features,):
-                raise ValueError(
-                    f"categorical_features as a mask needs {n_features} entries; "
-                    f"got {chosen.shape[0] if chosen.ndim else 0}."
-                )
-            return chosen
-        if not np.issubdtype(chosen.dtype, np.integer) or np.any(
-            (chosen < -n_features) | (chosen >= n_features)
-        ):
-            raise ValueError(
-                "categorical_features must be feature indices in "
-                f"[0, {n_features}) or a boolean mask; "
-                f"got {self.categorical_features!r}."
-            )
-        mask[chosen] = True
-        return mask
 
 
 class ImageAugment(TransferAugmenter):

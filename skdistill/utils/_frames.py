@@ -71,11 +71,10 @@ def _categories(column):
 
 
 def check_same_columns(X_other, X, name):
-    """Raise unless frame ``X_other`` has ``X``'s columns, in the same order.
+    """Raise unless ``X_other`` is a frame with ``X``'s columns, in order.
 
-    Returns ``X_other`` with its columns cast to ``X``'s dtypes where they
-    differ and the cast keeps every value (a categorical column with other
-    categories is left to :func:`concat_rows`).
+    Returns ``X_other`` as it is: its dtypes are reconciled when the rows are
+    joined (:func:`concat_rows`).
     """
     if not is_frame(X_other):
         raise TypeError(
@@ -107,6 +106,15 @@ _STUDENT_FIX = (
 _STUDENT_NAN_FIX = "Pass preprocessor=, e.g. one with a SimpleImputer, to fill them"
 
 
+def non_numeric_mask(X):
+    """Which columns of frame ``X`` hold neither numbers nor booleans."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return np.array(
+        [not (is_numeric_dtype(t) or is_bool_dtype(t)) for t in X.dtypes], dtype=bool
+    )
+
+
 def numeric_rows(X, *, owner, fix=_STUDENT_FIX, nan_fix=_STUDENT_NAN_FIX):
     """``X`` as a float32 array, or a ValueError saying how to get there.
 
@@ -121,13 +129,7 @@ def numeric_rows(X, *, owner, fix=_STUDENT_FIX, nan_fix=_STUDENT_NAN_FIX):
     """
     if not is_frame(X):
         return np.asarray(X, dtype=np.float32)
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-    non_numeric = [
-        str(column)
-        for column, dtype in X.dtypes.items()
-        if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))
-    ]
+    non_numeric = [str(column) for column in X.columns[non_numeric_mask(X)]]
     if non_numeric:
         more = " ..." if len(non_numeric) > 5 else ""
         raise ValueError(

@@ -57,9 +57,8 @@ def weight_arguments(student, weights):
         _request_weights_for_last_step(student)
         return {"sample_weight": weights}
     if isinstance(student, MultiOutputRegressor):
-        if isinstance(student.estimator, Pipeline):
-            return weight_arguments(student.estimator, weights)
-        return {"sample_weight": weights}
+        # It forwards its fit parameters to its estimator's fit.
+        student = student.estimator
     names = []
     while isinstance(student, Pipeline):
         name, student = student.steps[-1]
