@@ -13,18 +13,18 @@ def latency_per_1000(model, X, repeats=7):
     """Median seconds for one forward pass over 1,000 rows (tiled if fewer).
 
     Timed as a served model runs: on TensorFlow through the traced forward
-    pass that repeated ``predict`` calls use, traced by a warm-up call.
+    pass that repeated ``predict`` calls use, traced by the warm-up call of
+    :func:`predict_latency_ms`.
     """
     compiled = import_keras().backend.backend() == "tensorflow"
-    rows = np.resize(X, (1000, *X.shape[1:])).astype(np.float32)
-    kwargs = dict(batch_size=1000, probabilities=False, compiled=compiled)
-    predict_logits(model, rows, **kwargs)  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        predict_logits(model, rows, **kwargs)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+
+    def forward(rows):
+        return predict_logits(
+            model, rows, batch_size=1000, probabilities=False, compiled=compiled
+        )
+
+    rows = np.asarray(X, dtype=np.float32)
+    return predict_latency_ms(forward, rows, repeats=repeats) / 1000
 
 
 def evaluate_model(
