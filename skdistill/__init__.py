@@ -8,6 +8,7 @@ from ._classification import DistilledClassifier
 from ._regression import DistilledRegressor
 from .distill._cache import TeacherOutputCache, get_teacher_cache
 from .distill._transfer import ImageAugment, Munge, TransferAugmenter
+from .export._onnx import to_onnx
 from .students._builders import ConvNet, MLPStudent, StudentBuilder
 from .students._presets import model_presets
 from .teachers._distributed import ScatteredTeacher
@@ -36,5 +37,6 @@ __all__ = [
     "get_teacher_cache",
     "load_mnist",
     "model_presets",
+    "to_onnx",
     "__version__",
 ]

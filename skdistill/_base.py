@@ -25,8 +25,9 @@ from sklearn.utils.validation import (
 )
 
 from .distill._rows import row_weights, training_rows
-from .distill._teacher_pass import teacher_outputs
+from .distill._teacher_pass import teacher_outputs, unused_teacher
 from .distill._transfer import check_augment
+from .export._student import export_student
 from .students._fitters import KerasStudentFitter, student_fitter
 from .students._inputs import (
     check_preprocessor,
@@ -277,7 +278,7 @@ class BaseDistiller(BaseEstimator):
                 seed=seed,
             )
             taught = teacher_outputs(
-                teacher,
+                teacher if soft_term else None,
                 X,
                 y,
                 sample_weight,
@@ -287,6 +288,8 @@ class BaseDistiller(BaseEstimator):
                 memory=check_memory(self.memory),
                 verbose=self.verbose,
             )
+            if not soft_term:
+                taught = unused_teacher(teacher, taught)
             outputs = task.read_teacher(taught, y, len(rows))
             targets = task.targets(
                 fitter, y, row_weights(sample_weight, len(rows)), outputs, taught
@@ -364,6 +367,46 @@ class BaseDistiller(BaseEstimator):
             forward=getattr(self, "_forward", None),
             batch_size=self.inference_batch_size,
         )
+
+    def export_student(self):
+        """The fitted student on its own, without the teacher.
+
+        A new fitted model that makes this estimator's predictions and loads
+        where skdistill is not installed; the estimator is left unchanged.
+        Pickle it, save it with skops, or (a Keras export) with
+        ``model.save("student.keras")``. See the user guide's page "Shipping
+        the student".
+
+        Returns
+        -------
+        model : estimator, Pipeline or keras.Model
+            For a scikit-learn student, a copy of the fitted student, or a
+            ``Pipeline`` of the steps the estimator applies before it: a
+            ``"float32"`` cast of the rows (where the student does not cast
+            them itself) and the fitted ``"preprocessor"``, then
+            ``"student"``. A classifier's ``classes_`` are the estimator's,
+            and a linear regressor that learned a classifier's logits comes
+            back as the ``LogisticRegression`` it amounts to. For a Keras
+            student, a ``keras.Model`` of standard layers that outputs
+            probabilities (a classifier) or predictions in the target's units
+            (a regressor).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ValueError
+            Where no plain model makes the estimator's predictions: a Keras
+            student behind a scikit-learn ``preprocessor``, a regressor other
+            than a linear one as a classifier's student, or a classifier
+            student that never saw some of the classes. The message names
+            :func:`skdistill.to_onnx`, whose graph covers those.
+
+        See Also
+        --------
+        skdistill.to_onnx : The student as an ONNX graph.
+        """
+        return export_student(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -82,7 +82,8 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         in the soft term.
     alpha : float, default=0.1
         Weight of the hard (true-label) term, in [0, 1]; ``1 - alpha`` weights
-        the soft term.
+        the soft term. With ``alpha=1`` the teacher is never run (nor fitted),
+        and the classes are those of ``y``, or a fitted teacher's ``classes_``.
     scale_soft_loss : bool, default=True
         Multiply the soft term by ``T**2``, so its gradients keep their size as
         ``T`` changes (Hinton et al. 2015). ``False`` leaves it out, for
@@ -170,7 +171,8 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         The fitted clone of ``preprocessor``; None without one.
     teacher_ : object or None
         The fitted teacher: ``teacher`` itself if it was fitted, else the clone
-        fitted in ``fit``; ``None`` when trained from scratch without one.
+        fitted in ``fit``; ``None`` when trained from scratch without one, and
+        with ``alpha=1``, which neither fits nor runs an unfitted teacher.
     student_ : estimator or keras.Model
         The fitted student, of either kind.
     student_model_ : keras.Model

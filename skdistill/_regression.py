@@ -70,7 +70,8 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
         scikit-learn students too. See the user guide on tables.
     alpha : float, default=0.1
         Weight of the term against the labels, in [0, 1]; ``1 - alpha``
-        weighs the term against the teacher.
+        weighs the term against the teacher. With ``alpha=1`` the teacher is
+        never run (nor fitted).
     augment : {None, "munge"} or TransferAugmenter, default=None
         Synthetic transfer rows made from the training rows at each ``fit``
         and labelled by the teacher: ``"munge"`` is ``Munge()`` (Bucilă et
@@ -137,7 +138,8 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
         ``(y - target_mean_) / target_scale_``; ``predict`` scales its
         outputs back.
     teacher_ : object or None
-        The fitted teacher; ``None`` when trained from scratch without one.
+        The fitted teacher; ``None`` when trained from scratch without one,
+        and with ``alpha=1``, which neither fits nor runs an unfitted teacher.
     student_ : estimator or keras.Model
         The fitted student, of either kind.
     student_model_ : keras.Model

@@ -64,7 +64,14 @@ class ClassificationTask:
     def read_teacher(self, taught, y, n_rows):
         """The teacher's logits in the order of ``classes``, which it sets."""
         if taught.outputs is None:
-            self.classes = np.unique(y)
+            # No teacher's term (alpha=1): the classes of a fitted teacher
+            # where it names them, else those of y.
+            if taught.classes is None:
+                self.classes = np.unique(y)
+            else:
+                self.classes, _ = align_to_teacher(
+                    y, taught.classes, np.zeros((0, len(taught.classes)))
+                )
             return np.zeros((n_rows, len(self.classes)), np.float32)
         self.classes, logits = align_to_teacher(y, taught.classes, taught.outputs)
         return logits
@@ -94,7 +101,7 @@ class ClassificationTask:
             temperature=self.temperature,
             alpha=self.alpha,
             scale_soft_loss=self.scale_soft_loss,
-            soft=taught.teacher is not None,
+            soft=taught.outputs is not None,
         )
         return KerasTargets(
             packed=pack_targets(packed_index, labeled, logits),
@@ -178,7 +185,7 @@ class RegressionTask:
             n_outputs=self.n_outputs,
             classes=None,
             objective=RegressionObjective(
-                alpha=self.alpha, soft=taught.teacher is not None
+                alpha=self.alpha, soft=taught.outputs is not None
             ),
             feature_stats=taught.feature_stats,
         )

@@ -93,6 +93,22 @@ def teacher_outputs(
     return TeacherPass(fitted.fitted_teacher, classes, values, stats)
 
 
+def unused_teacher(adapter, taught):
+    """``taught`` with what ``alpha=1`` keeps of a teacher it never runs.
+
+    With ``alpha=1`` the teacher's term weighs nothing, so the teacher is
+    neither fitted nor run; a fitted teacher stays ``teacher_``, and its
+    ``classes_``, where it has them, become the estimator's classes.
+    """
+    if adapter is None or not adapter.is_fitted():
+        return taught
+    fitted = adapter.fitted_teacher
+    classes = getattr(fitted, "classes_", None)
+    return taught._replace(
+        teacher=fitted, classes=None if classes is None else np.asarray(classes)
+    )
+
+
 def fingerprint_rows_data(X):
     """A content hash of ``X``, an array or a frame."""
     return fingerprint_frame(X) if is_frame(X) else fingerprint_array(X)
