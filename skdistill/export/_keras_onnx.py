@@ -278,7 +278,7 @@ _CONVERTERS = {
 }
 
 
-def _chain(model):
+def chain_layers(model):
     """The model's layers in order, nested models opened, or a TypeError.
 
     Only a chain (each layer reading the previous one's output) converts.
@@ -296,7 +296,7 @@ def _chain(model):
                 )
         previous = layer
         if isinstance(layer, keras.Model):
-            layers.extend(_chain(layer))
+            layers.extend(chain_layers(layer))
         else:
             layers.append(layer)
     return layers
@@ -310,7 +310,7 @@ def add_keras_model(builder, x, model):
     TypeError
         A layer that is not converted, or a model that is not a chain.
     """
-    for layer in _chain(model):
+    for layer in chain_layers(model):
         kind = type(layer).__name__
         if kind in _IDENTITY_LAYERS:
             continue

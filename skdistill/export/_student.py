@@ -17,6 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._keras import import_keras
+from ._keras_onnx import chain_layers
 
 
 def _casts_to_float32(student):
@@ -147,7 +148,7 @@ def _keras_export(estimator):
     student = keras.models.clone_model(source)
     student.set_weights(source.get_weights())
     inputs = keras.Input(shape=source.input_shape[1:], name="X")
-    outputs = student(inputs)
+    outputs = _apply_flat(keras, student, inputs)
     if estimator._task == "classification":
         outputs = keras.layers.Softmax(name="probabilities")(outputs)
     else:
@@ -157,3 +158,20 @@ def _keras_export(estimator):
             name="variable",
         )(outputs)
     return keras.Model(inputs, outputs, name=f"{source.name}_export")
+
+
+def _apply_flat(keras, model, inputs):
+    """``model`` applied to ``inputs``, its layers in line where it is a chain.
+
+    A chain's layers join the new model directly rather than as one nested
+    model, which would add a level to the saved file and its size.
+    """
+    try:
+        layers = chain_layers(model)
+    except TypeError:
+        return model(inputs)
+    outputs = inputs
+    for layer in layers:
+        if not isinstance(layer, keras.layers.InputLayer):
+            outputs = layer(outputs)
+    return outputs
