@@ -194,9 +194,10 @@ class _StudentGraph:
             model, features = self._empty_model(), self._float_features()
         elif self.keras:
             model = self._convert(self.estimator.preprocessor_)
-            features = self.builder.op(
-                "Cast", [model.graph.output[0].name], to=_float_type()
-            )
+            # The final outputs take skl2onnx's names: free them first.
+            for name in ("label", "probabilities", "variable"):
+                _rename(model, name)
+            features = self.builder.op("Cast", [_output_name(model)], to=_float_type())
             del model.graph.output[:]
         else:
             student = self.estimator.student_
@@ -277,7 +278,6 @@ class _StudentGraph:
 
     def _add_outputs(self, model, features):
         """Append the nodes that make the estimator's outputs from the student's."""
-        outputs = {o.name: o for o in model.graph.output}
         if self.keras:
             produced = add_keras_model(
                 self.builder, features, self.estimator.student_model_
@@ -289,7 +289,7 @@ class _StudentGraph:
             self.estimator.classes_
         ):
             final = {
-                "label": outputs["label"].name,
+                "label": _rename(model, "label"),
                 "probabilities": self._placed(_rename(model, "probabilities")),
             }
         else:
@@ -345,6 +345,10 @@ class _StudentGraph:
 
         builder = self.builder
         del model.graph.output[:]
+        produced = {o for node in model.graph.node for o in node.output}
+        for name in final:
+            if name in produced:
+                _rename(model, name)
         for name, tensor in final.items():
             builder.op("Identity", [tensor], output=name)
             if name == "label":
@@ -359,6 +363,13 @@ class _StudentGraph:
 
 def _seen(estimator):
     return np.asarray(estimator.student_.classes_)
+
+
+def _output_name(model):
+    """The graph's first output, as its nodes now name it."""
+    name = model.graph.output[0].name
+    produced = {o for node in model.graph.node for o in node.output}
+    return name if name in produced else f"skdistill_student_{name}"
 
 
 def _rename(model, output):
