@@ -110,12 +110,12 @@ for name, model in [
 # %%
 # Learning curves
 # ---------------
-# ``history_`` records both terms of the loss for every run, whatever their
-# weight, so the two students can be compared on the same scale. The total
-# ``loss`` cannot: it is a different objective for each ``alpha``.
-# ``hard_loss`` is the cross-entropy with the true labels; ``soft_loss`` is
-# the divergence from the teacher's softened probabilities, which the scratch
-# student never sees but is measured on all the same.
+# ``history_`` records each term of the loss whatever its weight, so the
+# students can be compared on the same scale. The total ``loss`` cannot: it
+# is a different objective for each ``alpha``. ``hard_loss`` is the
+# cross-entropy with the true labels; ``soft_loss`` is the divergence from
+# the teacher's softened probabilities. The student from scratch
+# (``alpha=1``) never runs the teacher, so it has no ``soft_loss``.
 import matplotlib.pyplot as plt
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
@@ -124,6 +124,8 @@ for ax, key, title in [
     (axes[1], "soft_loss", "Divergence from the teacher (T = 4)"),
 ]:
     for model, label in [(scratch, "from scratch"), (distilled, "distilled")]:
+        if key not in model.history_:
+            continue
         values = model.history_[key]
         ax.plot(range(1, len(values) + 1), values, marker="o", ms=3, label=label)
     ax.set_xlabel("epoch")
@@ -135,8 +137,8 @@ fig.suptitle("Training curves of the 16-unit student on the digits data")
 plt.show()
 
 # %%
-# That the distilled student ends far closer to the teacher (right) is no
-# surprise: it is trained to. The left panel is the telling one. Its
+# The distilled student's divergence from the teacher (right) falls, as it is
+# trained to. The left panel is the telling one. Its
 # cross-entropy with the true labels falls faster than that of the student
 # trained on nothing else, although the labels get only 10% of its loss: a
 # softened teacher distribution says more about each image than a one-hot label

@@ -176,6 +176,9 @@ class _StudentGraph:
 
         if not self.frame:
             shape = [None, *self.estimator.input_shape_]
+            if float_only:
+                # What a scikit-learn step reads: float32 rows, flattened.
+                shape = [None, int(np.prod(self.estimator.input_shape_))]
             as_double = np.asarray(self.X).dtype != np.float32 and not float_only
             return [("X", (DoubleTensorType if as_double else FloatTensorType)(shape))]
         types = []
@@ -229,30 +232,40 @@ class _StudentGraph:
                 "Ship the student with export_student() (pickle or skops), or "
                 "use steps skl2onnx converts."
             ) from error
-        if not self.frame and np.asarray(self.X).dtype != np.float32:
-            self._cast_input(onnx_model)
+        if not self.frame:
+            self._adapt_input(onnx_model)
         return onnx_model
 
-    def _cast_input(self, model):
-        """Take float64 rows as ``X`` and cast them to float32 for the graph."""
+    def _adapt_input(self, model):
+        """Take the rows as ``X`` holds them: float64 rows are cast to float32
+        and images flattened for a scikit-learn student, as the estimator does."""
         from onnx import TensorProto, helper
 
+        double = np.asarray(self.X).dtype != np.float32
+        images = len(self.estimator.input_shape_) > 1
+        if not (double or images):
+            return
         graph = model.graph
-        original = graph.input[0]
-        original.name, old_name = "skdistill_X_float32", original.name
+        inner = graph.input[0].name
+        renamed = "skdistill_X_student"
         for node in graph.node:
-            node.input[:] = [
-                "skdistill_X_float32" if i == old_name else i for i in node.input
-            ]
-        shape = [d.dim_value or None for d in original.type.tensor_type.shape.dim]
-        graph.input.insert(
-            0, helper.make_tensor_value_info("X", TensorProto.DOUBLE, shape)
-        )
-        cast = helper.make_node(
-            "Cast", ["X"], ["skdistill_X_float32"], to=_float_type()
-        )
-        graph.node.insert(0, cast)
-        del graph.input[1]
+            node.input[:] = [renamed if i == inner else i for i in node.input]
+        nodes, x = [], "X"
+        if double:
+            nodes.append(
+                helper.make_node("Cast", [x], ["skdistill_X_float32"], to=_float_type())
+            )
+            x = "skdistill_X_float32"
+        if images:
+            nodes.append(helper.make_node("Flatten", [x], ["skdistill_X_flat"], axis=1))
+            x = "skdistill_X_flat"
+        nodes.append(helper.make_node("Identity", [x], [renamed]))
+        elem = TensorProto.DOUBLE if double else TensorProto.FLOAT
+        shape = [None, *self.estimator.input_shape_]
+        del graph.input[0]
+        graph.input.insert(0, helper.make_tensor_value_info("X", elem, shape))
+        for index, node in enumerate(nodes):
+            graph.node.insert(index, node)
 
     def _empty_model(self):
         from onnx import helper
@@ -285,13 +298,16 @@ class _StudentGraph:
             final = self._keras_tail(produced)
         elif self.classifier and not is_classifier(self.estimator.student_):
             final = self._logits_tail(_rename(model, "variable"))
-        elif self.classifier and len(_seen(self.estimator)) < len(
-            self.estimator.classes_
-        ):
-            final = {
-                "label": _rename(model, "label"),
-                "probabilities": self._placed(_rename(model, "probabilities")),
-            }
+        elif self.classifier:
+            # Labels from the probabilities, first maximum first, as
+            # scikit-learn's predict: ONNX's tree classifiers break ties
+            # between equal leaf probabilities otherwise.
+            _rename(model, "label")
+            probabilities = _rename(model, "probabilities")
+            if len(_seen(self.estimator)) < len(self.estimator.classes_):
+                probabilities = self._placed(probabilities)
+            final = self._labels_from(probabilities)
+            final["probabilities"] = probabilities
         else:
             final = None
         if final is not None:
@@ -319,13 +335,17 @@ class _StudentGraph:
             )
         }
 
-    def _logits_tail(self, logits):
+    def _labels_from(self, scores):
+        """``{"label": ...}``: the class of each row's first largest score."""
         builder = self.builder
-        index = builder.op("ArgMax", [logits], axis=1, keepdims=0)
+        index = builder.op("ArgMax", [scores], axis=1, keepdims=0)
         classes = builder.constant(_class_tensor(self.estimator.classes_), "classes")
+        return {"label": builder.op("Gather", [classes, index], axis=0)}
+
+    def _logits_tail(self, logits):
         return {
-            "label": builder.op("Gather", [classes, index], axis=0),
-            "probabilities": builder.op("Softmax", [logits], axis=1),
+            **self._labels_from(logits),
+            "probabilities": self.builder.op("Softmax", [logits], axis=1),
         }
 
     def _placed(self, probabilities):
