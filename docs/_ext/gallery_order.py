@@ -2,8 +2,9 @@
 
 The gallery lists the examples from the most basic to the most specialised:
 first distilling one classifier and the experiment the project reproduces,
-then scikit-learn's tools, then transfer data and regression, and last the
-examples about speed, metadata routing and data that does not fit in memory.
+then scikit-learn's tools, then transfer data, regression and shipping the
+student, and last the examples about speed, metadata routing and data that
+does not fit in memory.
 An example missing from the list is placed after the listed ones, by file name.
 """
 
@@ -20,6 +21,7 @@ GALLERY_ORDER = [
     "plot_forest_to_tree.py",
     "plot_tables_nass.py",
     "plot_distill_regression.py",
+    "plot_ship_student.py",
     "plot_benchmark_classifiers.py",
     "plot_metadata_routing.py",
     "plot_out_of_core.py",
