@@ -287,10 +287,8 @@ def _frame_feed(frame):
     """The graph's inputs for ``frame``: one (n, 1) array per column."""
     feed = {}
     for name, column in frame.items():
-        if pd.api.types.is_float_dtype(column):
+        if pd.api.types.is_numeric_dtype(column):
             values = column.to_numpy(np.float32)
-        elif pd.api.types.is_integer_dtype(column):
-            values = column.to_numpy(np.int64)
         else:
             values = column.astype(str).to_numpy(dtype=object)
         feed[name] = values.reshape(-1, 1)
@@ -298,10 +296,8 @@ def _frame_feed(frame):
 
 
 def _onnx_type(column):
-    if pd.api.types.is_float_dtype(column):
+    if pd.api.types.is_numeric_dtype(column):
         return "tensor(float)"
-    if pd.api.types.is_integer_dtype(column):
-        return "tensor(int64)"
     return "tensor(string)"
 
 

@@ -65,7 +65,7 @@ def to_onnx(estimator, X, *, target_opset=None):
         input ``"X"`` of its dtype (float64 rows are cast to float32 in the
         graph, as the estimator casts them; float32 rows go in as they are).
         A data frame gives one input per column, named after it, of shape
-        ``(n, 1)``: float columns as float32, integer columns as int64, and
+        ``(n, 1)``: numeric columns (float, integer, boolean) as float32, and
         category, string or object columns as strings (without missing
         values).
     target_opset : int, default=None
@@ -170,7 +170,6 @@ class _StudentGraph:
         from skl2onnx.common.data_types import (
             DoubleTensorType,
             FloatTensorType,
-            Int64TensorType,
             StringTensorType,
         )
 
@@ -183,10 +182,11 @@ class _StudentGraph:
             return [("X", (DoubleTensorType if as_double else FloatTensorType)(shape))]
         types = []
         for name, dtype in self.X.dtypes.items():
-            if dtype.kind == "f":
+            if dtype.kind in "fiub":
+                # Numbers as float32, whatever their dtype: scikit-learn's
+                # imputers and scalers turn them into floats, and skl2onnx
+                # joins their outputs only when the types agree.
                 kind = FloatTensorType
-            elif dtype.kind in "iub":
-                kind = Int64TensorType
             else:
                 kind = StringTensorType
             types.append((str(name), kind([None, 1])))
@@ -434,7 +434,7 @@ def onnx_feed(model, X):
     """ONNX Runtime's feed for ``X``: ``{input name: array}``, as the graph types it.
 
     An array goes whole to the one input; a data frame one column at a time,
-    each of shape ``(n, 1)`` and of its input's type (float32, int64 or str).
+    each of shape ``(n, 1)`` and of its input's type (float32 or str).
     """
     from onnx import TensorProto
 
