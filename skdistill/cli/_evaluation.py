@@ -134,20 +134,59 @@ def tiled_rows(X, n_rows=1000):
     return X.iloc[index] if hasattr(X, "iloc") else X[index]
 
 
-def predict_latency_ms(predict, X, repeats=7):
-    """Median milliseconds of ``predict`` on 1,000 rows of ``X`` (tiled).
+def latency(predict, X, *, n_rows=1000, repeats=7, threads=1, prepare=None):
+    """Milliseconds ``predict`` takes on ``n_rows`` rows of ``X`` (tiled).
 
-    One untimed call first, so that lazy set-up (a traced function, a
-    cache) is not counted; then the median of ``repeats`` timed calls.
+    The one timer of the main job and the benchmarks. One untimed call
+    first, so that lazy set-up (a traced function, a cache) is not counted;
+    then ``repeats`` timed calls, with native thread pools (OpenMP, BLAS)
+    held to ``threads``: on a busy machine, more threads than free cores
+    make a timing of the machine's load rather than of the model.
+
+    ``prepare``, if given, turns the rows into what ``predict`` takes
+    (ONNX Runtime's feed, say) once, outside the timed calls.
+
+    Returns
+    -------
+    latency : dict
+        ``median`` and ``p99`` (the 99th percentile) in milliseconds, the
+        ``n_rows`` and the ``repeats`` behind them.
     """
-    rows = tiled_rows(X)
-    predict(rows)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+    from threadpoolctl import threadpool_limits
+
+    rows = tiled_rows(X, n_rows)
+    if prepare is not None:
+        rows = prepare(rows)
+    with threadpool_limits(limits=threads):
         predict(rows)
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            predict(rows)
+            times.append(time.perf_counter() - start)
+    times = 1000 * np.asarray(times)
+    return {
+        "median": float(np.median(times)),
+        "p99": float(np.percentile(times, 99)),
+        "n_rows": n_rows,
+        "repeats": repeats,
+    }
+
+
+def latencies(predict, X, *, repeats=7, prepare=None):
+    """:func:`latency` on 1 row and on 1,000 rows, by ``"1"`` and ``"1000"``.
+
+    A single row's call is short, so it is timed three times as often.
+    """
+    return {
+        "1": latency(predict, X, n_rows=1, repeats=3 * repeats, prepare=prepare),
+        "1000": latency(predict, X, n_rows=1000, repeats=repeats, prepare=prepare),
+    }
+
+
+def predict_latency_ms(predict, X, repeats=7):
+    """Median ms of ``predict`` on 1,000 rows of ``X``; see :func:`latency`."""
+    return latency(predict, X, repeats=repeats)["median"]
 
 
 def _deployed(model):

@@ -12,9 +12,10 @@ import numpy as np
 from sklearn.metrics import accuracy_score
 
 from .._classification import DistilledClassifier
-from ._evaluation import model_size, predict_latency_ms
+from ._evaluation import latencies, model_size, serialized_bytes
 from ._fitting import progress_callbacks, stage
-from ._stats import mean_sd, paired_interval
+from ._shipping import export_files, shipped_record
+from ._stats import mean_sd, paired_interval, pooled_latency, pooled_shipped
 
 
 def transfer_split(y, *, seed, teacher_fraction, n_labeled):
@@ -104,7 +105,11 @@ class TransferSettings:
     batch_size : int, default=32
         Rows per gradient step.
     latency_repeats : int, default=7
-        Timed calls behind each latency's median.
+        Timed calls behind each latency on 1,000 rows (three times as many
+        on 1 row).
+    export : path or None, default=None
+        Where to write the first seed's distilled student: its ONNX graph
+        and ``export_student()``'s file.
     """
 
     teacher: str = "svc"
@@ -118,6 +123,7 @@ class TransferSettings:
     alpha: float = 0.1
     batch_size: int = 32
     latency_repeats: int = 7
+    export: object = None
 
 
 @dataclass(frozen=True)
@@ -257,9 +263,9 @@ def _draw_accuracies(draw, X_test, y_test):
 
 
 def _draw_latencies(draw, X_test, repeats):
-    """Milliseconds of each of a draw's models to predict 1,000 test rows."""
+    """:func:`latencies` of each of a draw's models' predict."""
     return {
-        name: predict_latency_ms(model.predict, X_test, repeats)
+        name: latencies(model.predict, X_test, repeats=repeats)
         for name, model in _draw_models(draw).items()
     }
 
@@ -304,10 +310,11 @@ def _row_counts(draw, n_test):
     }
 
 
-def _summary(accuracies, latencies, *, last):
+def _summary(accuracies, latency, shipped, *, last):
     """The report's models: accuracies over the seeds, the median over the
     seeds of each predict latency, the last draw's sizes (the students' and
-    the alternatives' parameters)."""
+    the alternatives' parameters, each model's pickled bytes) and the
+    distilled student's ONNX graph."""
     parameters = {
         "scratch": int(last.scratch.student_model_.count_params()),
         "distilled": int(last.distilled.student_model_.count_params()),
@@ -315,14 +322,18 @@ def _summary(accuracies, latencies, *, last):
     for name, model in last.alternatives.items():
         # Support vectors and their coefficients; weights and intercepts.
         parameters[name] = model_size(model)["count"]
-    return {
-        name: {
+    models = {}
+    for name, values in accuracies.items():
+        pooled = pooled_latency(latency[name])
+        models[name] = {
             "accuracy": mean_sd(values),
             "parameters": parameters.get(name),
-            "latency_ms_per_1000": float(np.median(latencies[name])),
+            "size_bytes": serialized_bytes(_draw_models(last)[name]),
+            "latency_ms": pooled,
+            "latency_ms_per_1000": pooled["1000"]["median"],
         }
-        for name, values in accuracies.items()
-    }
+    models["distilled"]["shipped"] = pooled_shipped(shipped)
+    return models
 
 
 def run_transfer_compare(
@@ -356,14 +367,21 @@ def run_transfer_compare(
     total_epochs = 2 * settings.epochs * (len(seeds) + n_curve_fits)
     callbacks = progress_callbacks(progress, total_epochs)
     pairs = _Pairs(X_train, y_train, settings, verbose, callbacks)
-    accuracies, latencies = {}, {}
+    accuracies, latency, shipped, exported = {}, {}, [], None
     for i, seed in enumerate(seeds, start=1):
         draw = _draw_seed(pairs, seed, step=f"{i}/{n_stages}", log=log)
         for name, accuracy in _draw_accuracies(draw, X_test, y_test).items():
             accuracies.setdefault(name, []).append(accuracy)
         repeats = settings.latency_repeats
-        for name, latency in _draw_latencies(draw, X_test, repeats).items():
-            latencies.setdefault(name, []).append(latency)
+        for name, value in _draw_latencies(draw, X_test, repeats).items():
+            latency.setdefault(name, []).append(value)
+        shipped.append(shipped_record(draw.distilled, X_test, repeats=repeats))
+        if i == 1 and settings.export is not None:
+            exported = {
+                "distilled": export_files(
+                    draw.distilled, X_test, settings.export, "distilled"
+                )
+            }
         if i == 1:
             # The compression curve reuses the first seed's rows, teacher and,
             # at the main width, its pair of students.
@@ -380,7 +398,8 @@ def run_transfer_compare(
     differences = np.subtract(accuracies["distilled"], accuracies["scratch"])
     return {
         "rows": _row_counts(first, len(y_test)),
-        "models": _summary(accuracies, latencies, last=draw),
+        "models": _summary(accuracies, latency, shipped, last=draw),
+        "exported": exported,
         "distilled_minus_scratch": paired_interval(differences),
         "compression": compression,
     }

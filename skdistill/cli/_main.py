@@ -132,6 +132,8 @@ def _transfer_settings(args):
         seeds=list(range(args.seed, args.seed + args.seeds)),
         batch_size=args.batch_size,
     )
+    if args.export is not None:
+        settings["export"] = args.export
     return settings
 
 
@@ -151,6 +153,7 @@ def _run_transfer(args, data, settings, console):
         alpha=settings["alpha"],
         batch_size=args.batch_size,
         latency_repeats=args.latency_repeats,
+        export=args.export,
     )
     return run_transfer_compare(
         data, transfer_settings, **_runner_output(args, console)
@@ -171,6 +174,7 @@ def _transfer_report(args, data, settings, result):
         "distilled_minus_scratch": result["distilled_minus_scratch"],
         "sentence": interval_sentence(result["distilled_minus_scratch"]),
         "compression": result["compression"],
+        "exported": result["exported"],
         "versions": _versions(),
     }
 

@@ -137,6 +137,7 @@ def _table_settings(args, teacher, verbose):
             verbose=verbose,
         ),
         latency_repeats=args.latency_repeats,
+        export=args.export,
     )
 
 
@@ -235,6 +236,7 @@ def _report(args, table, settings, result):
         "differences": student_differences(
             result["seeds"], settings.students, table.task
         ),
+        "exported": result["exported"],
         "versions": _versions(),
     }
 
@@ -254,6 +256,8 @@ def _report_settings(settings, rows):
     }
     if "mlp" in settings.students:
         report.update(units=distill.units, epochs=distill.epochs)
+    if settings.export is not None:
+        report["export"] = str(settings.export)
     return report
 
 

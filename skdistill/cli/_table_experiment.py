@@ -15,12 +15,13 @@ import numpy as np
 from ._evaluation import (
     aligned_proba,
     classification_scores,
+    latencies,
     model_size,
-    predict_latency_ms,
     regression_scores,
     serialized_bytes,
 )
 from ._fitting import stage
+from ._shipping import export_files, shipped_record
 from ._table_models import (
     ALTERNATIVE_LABELS,
     WAY_LABELS,
@@ -53,7 +54,11 @@ class TableSettings:
         if fewer, None for all (with ``--unlabeled``).
     distill : DistillSettings
     latency_repeats : int, default=7
-        Timed calls behind each latency's median.
+        Timed calls behind each latency's median on 1,000 rows (three times
+        as many on 1 row).
+    export : path or None, default=None
+        Where to write each distilled student (its first seed's): the ONNX
+        graph and ``export_student()``'s file.
     """
 
     students: tuple
@@ -64,6 +69,7 @@ class TableSettings:
     n_labeled: object
     distill: DistillSettings
     latency_repeats: int = 7
+    export: object = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ class _Run:
     given_teacher: object
     unlabeled: object
     progress: object
+    #: Files ``--export`` wrote, by student (its first seed's); None without.
+    exported: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +119,12 @@ def _measure(run, rows, predict, scored, fit_seconds, model):
         scores = classification_scores(rows.y_test, outputs, table.classes)
     else:
         scores = regression_scores(rows.y_test, outputs)
+    latency = latencies(predict, rows.X_test, repeats=run.settings.latency_repeats)
     return {
         "scores": scores,
         "fit_seconds": fit_seconds,
-        "latency_ms_per_1000": predict_latency_ms(
-            predict, rows.X_test, run.settings.latency_repeats
-        ),
+        "latency_ms": latency,
+        "latency_ms_per_1000": latency["1000"]["median"],
         "size": None if model is None else model_size(model),
         "size_bytes": None if model is None else serialized_bytes(model),
     }
@@ -238,6 +246,14 @@ def _student_records(run, rows, teacher, seed):
         for way in WAYS:
             model, seconds = fits[way]
             records[f"{name}:{way}"] = _estimator_record(run, rows, model, seconds)
+        distilled = fits["distilled"][0]
+        records[f"{name}:distilled"]["shipped"] = shipped_record(
+            distilled, rows.X_test, repeats=run.settings.latency_repeats
+        )
+        if run.exported is not None and name not in run.exported:
+            run.exported[name] = export_files(
+                distilled, rows.X_test, run.settings.export, name
+            )
     return records
 
 
@@ -333,10 +349,14 @@ def run_table_compare(
     -------
     result : dict
         ``rows`` (the first seed's counts) and ``seeds``: per seed, the
-        records by model key (scores, fit_seconds, latency_ms_per_1000,
-        size, size_bytes).
+        records by model key (scores, fit_seconds, latency_ms: 1 and 1,000
+        rows, median and p99; latency_ms_per_1000, size, size_bytes; for a
+        distilled student, shipped: its ONNX graph's bytes and latency, or
+        why it has none); ``exported``: the files ``settings.export`` got,
+        by student, or None.
     """
-    run = _Run(table, settings, teacher, unlabeled, progress)
+    exported = None if settings.export is None else {}
+    run = _Run(table, settings, teacher, unlabeled, progress, exported)
     if progress is not None:
         progress.start(_n_fits(run), unit="fits")
     from sklearn.exceptions import ConvergenceWarning
@@ -351,4 +371,4 @@ def run_table_compare(
             seed_counts, records = _run_seed(run, seed, step=f"{i}/{n_stages}", log=log)
             counts.append(seed_counts)
             per_seed.append(records)
-    return {"rows": counts[0], "seeds": per_seed}
+    return {"rows": counts[0], "seeds": per_seed, "exported": exported}

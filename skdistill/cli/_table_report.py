@@ -7,7 +7,8 @@ import numpy as np
 
 from ._figures import plot_score_latency
 from ._report import _size
-from ._stats import mean_sd, paired_interval
+from ._shipping import latency_cell, loading_lines, shipped_lines
+from ._stats import mean_sd, paired_interval, pooled_latency, pooled_shipped
 from ._table_models import WAYS
 from ._tables import CLASSIFICATION
 
@@ -46,6 +47,9 @@ def _model_summary(records, teacher_records, metric, kind):
     ]
     fit = [r["fit_seconds"] for r in records]
     last = records[-1]
+    shipped = (
+        pooled_shipped([r["shipped"] for r in records]) if "shipped" in last else None
+    )
     return {
         "kind": kind,
         "scores": {
@@ -58,6 +62,8 @@ def _model_summary(records, teacher_records, metric, kind):
         "latency_ms_per_1000": float(
             np.median([r["latency_ms_per_1000"] for r in records])
         ),
+        "latency_ms": pooled_latency([r["latency_ms"] for r in records]),
+        "shipped": shipped,
         "size": last["size"],
         "size_bytes": last["size_bytes"],
     }
@@ -164,7 +170,7 @@ def _model_cells(model, task):
         "-" if retention is None else f"{100 * retention['mean']:.1f}%",
         "-" if size is None else f"{size['count']:,} {size['unit']}",
         "-" if model["size_bytes"] is None else _size(model["size_bytes"]),
-        f"{model['latency_ms_per_1000']:.2f} ms",
+        latency_cell(model["latency_ms"]["1000"]),
         "given" if fit is None else f"{fit['mean']:.2f} s",
     ]
 
@@ -178,7 +184,7 @@ def models_table(report):
         f"retention ({METRIC_LABELS[main_metric(task)]})",
         "size",
         "pickled",
-        "latency per 1,000 rows",
+        "ms per 1,000 rows (p99)",
         "fit time",
     ]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
@@ -186,6 +192,16 @@ def models_table(report):
         cells = [model["label"], *_model_cells(model, task)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def shipped_table(report):
+    """:func:`shipped_lines` of the table run's distilled students and teacher."""
+    students = {
+        key.split(":")[0]: model
+        for key, model in report["models"].items()
+        if model["kind"] == "distilled"
+    }
+    return shipped_lines(students, report["models"]["teacher"])
 
 
 def _difference_cells(entry, metric):
@@ -238,6 +254,7 @@ def table_markdown(report, plot="latency.png"):
     """The table run's report.md."""
     task, metric = report["task"], METRIC_LABELS[main_metric(report["task"])]
     settings = ", ".join(f"{k}={v}" for k, v in report["settings"].items())
+    shipped, notes = shipped_table(report)
     lines = [
         f"# skdistill compare: {report['data']}, target {report['target']} ({task})",
         "",
@@ -251,7 +268,14 @@ def table_markdown(report, plot="latency.png"):
         f"retention is the model's {metric} over the teacher's; size counts "
         "the served model's tree nodes or parameters, and pickled its bytes; "
         "latency is the median time of predict_proba (predict for regression) "
-        "on 1,000 rows.",
+        "on 1,000 rows, with its 99th percentile, native threads held to one.",
+        "",
+        "What serving each distilled student costs: its ONNX graph "
+        "(skdistill.to_onnx) in ONNX Runtime on one thread, the estimator, and "
+        "the teacher (median and 99th percentile over the seeds' timed calls):",
+        "",
+        *shipped,
+        *([""] + notes if notes else []),
         "",
         f"Distilled minus the same student trained otherwise, in {metric} "
         f"(paired over {len(report['settings']['seeds'])} seeds, 95% t-intervals):",
@@ -262,6 +286,10 @@ def table_markdown(report, plot="latency.png"):
         "",
         f"Wall time: {report['wall_seconds']:.1f} s.",
     ]
+    if report.get("exported"):
+        lines += ["", f"Exported to `{report['settings']['export']}`:", ""]
+        for name, files in report["exported"].items():
+            lines += [f"{name}:", *loading_lines(files)]
     if plot is not None:
         lines += ["", f"![{metric} against predict latency]({plot})"]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from ._figures import figure, plot_score_latency
 from ._report import _MODEL_LABELS, _image, _pct, _settings
+from ._shipping import latency_cell, loading_lines, shipped_lines
 
 
 def _mean_sd(stats):
@@ -22,7 +23,7 @@ def _models_lines(report):
     }
     lines = [
         "| model | trained on | test accuracy (mean ± sd) | per seed | parameters "
-        "| latency per 1,000 rows |",
+        "| ms per 1,000 rows (p99) |",
         "|---|---|---:|---|---:|---:|",
     ]
     for name, model in report["models"].items():
@@ -31,7 +32,7 @@ def _models_lines(report):
         lines.append(
             f"| {_MODEL_LABELS[name]} | {trained_on[name]} "
             f"| {_mean_sd(model['accuracy'])} | {values} | {params} "
-            f"| {model['latency_ms_per_1000']:.2f} ms |"
+            f"| {latency_cell(model['latency_ms']['1000'])} |"
         )
     return lines
 
@@ -62,6 +63,10 @@ def transfer_markdown(report, plot="compression.png", latency_plot="latency.png"
     """
     rows, settings = report["rows"], report["settings"]
     n_seeds = report["distilled_minus_scratch"]["n"]
+    models = report["models"]
+    shipped, notes = shipped_lines(
+        {"distilled student": models["distilled"]}, models["teacher"]
+    )
     lines = [
         f"# skdistill compare: {report['dataset']}, a strong teacher and few labels",
         "",
@@ -82,10 +87,21 @@ def transfer_markdown(report, plot="compression.png", latency_plot="latency.png"
         *_compression_lines(report),
         "",
         "Latency: the median time of each model's predict on 1,000 test rows "
-        "(the median over the seeds).",
+        "(the median over the seeds), with the largest 99th percentile, native "
+        "threads held to one.",
+        "",
+        "What serving the distilled student costs: its ONNX graph "
+        "(skdistill.to_onnx) in ONNX Runtime on one thread, the estimator, and "
+        "the teacher:",
+        "",
+        *shipped,
+        *([""] + notes if notes else []),
         "",
         f"Wall time: {report['wall_seconds']:.1f} s.",
     ]
+    if report.get("exported"):
+        lines += ["", f"Exported to `{settings['export']}`:", ""]
+        lines += loading_lines(report["exported"]["distilled"])
     lines += _image("Test accuracy against parameters", plot)
     lines += _image("Test accuracy against predict latency", latency_plot)
     return "\n".join(lines) + "\n"

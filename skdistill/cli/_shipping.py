@@ -1,0 +1,190 @@
+"""The shipped student in the main job's reports: its ONNX graph, measured.
+
+For a distilled student the report gives what a user serves: the bytes of
+its ONNX graph (:func:`skdistill.to_onnx`) and its latency in ONNX Runtime
+on one thread, beside the estimator's. ``--export DIR`` writes the graph and
+``export_student()``'s pickle. A student that cannot be converted is
+reported with the reason, never left out.
+"""
+
+from pathlib import Path
+
+from ._evaluation import latencies
+from ._report import _size
+
+#: How many of the test rows the graph is built from and checked on.
+SAMPLE_ROWS = 1000
+
+
+def _one_line(error):
+    return " ".join(str(error).split())
+
+
+def onnx_graph(estimator, X):
+    """``(graph, None)``, or ``(None, why)`` when it cannot be made."""
+    from ..export._onnx import to_onnx
+
+    try:
+        return to_onnx(estimator, X[:SAMPLE_ROWS]), None
+    except (ImportError, TypeError, ValueError) as error:
+        return None, f"{type(error).__name__}: {_one_line(error)}"
+
+
+def _session(graph):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(
+        graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def shipped_record(estimator, X, *, repeats):
+    """The ONNX graph of ``estimator``'s student on the rows ``X``, measured.
+
+    Returns
+    -------
+    record : dict
+        ``onnx_bytes`` and ``onnx_latency_ms`` (:func:`latencies` of the
+        graph in ONNX Runtime on one thread, the feed built before the
+        timed calls), or ``error``: why there is no graph.
+    """
+    from ..export._onnx import onnx_feed
+
+    graph, error = onnx_graph(estimator, X)
+    if graph is None:
+        return {"error": error}
+    session = _session(graph)
+    outputs = [session.get_outputs()[-1].name]
+    return {
+        "onnx_bytes": len(graph.SerializeToString()),
+        "onnx_latency_ms": latencies(
+            lambda feed: session.run(outputs, feed),
+            X,
+            repeats=repeats,
+            prepare=lambda rows: onnx_feed(graph, rows),
+        ),
+    }
+
+
+def export_files(estimator, X, directory, name):
+    """Write ``name.onnx`` and ``name.joblib`` (``export_student()``) where
+    each can be made; returns the files written and the reasons for those
+    not written, by file name."""
+    import joblib
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    graph, error = onnx_graph(estimator, X)
+    path = directory / f"{name}.onnx"
+    if graph is None:
+        written[path.name] = error
+    else:
+        path.write_bytes(graph.SerializeToString())
+        written[path.name] = None
+    try:
+        export = estimator.export_student()
+    except ValueError as exc:
+        written[f"{name}.joblib"] = f"ValueError: {_one_line(exc)}"
+        return written
+    if hasattr(export, "save"):  # a keras.Model
+        path = directory / f"{name}.keras"
+        export.save(path)
+    else:
+        path = directory / f"{name}.joblib"
+        joblib.dump(export, path)
+    written[path.name] = None
+    return written
+
+
+def loading_lines(files):
+    """report.md's lines on how to load what ``--export`` wrote."""
+    lines = []
+    for name, error in files.items():
+        if error is not None:
+            lines.append(f"- `{name}`: not written ({error})")
+        elif name.endswith(".onnx"):
+            lines.append(
+                f"- `{name}`: `onnxruntime.InferenceSession('{name}')`; inputs "
+                "and outputs as in the user guide's page 'Shipping the student'"
+            )
+        elif name.endswith(".keras"):
+            lines.append(f"- `{name}`: `keras.saving.load_model('{name}')`")
+        else:
+            lines.append(
+                f"- `{name}`: `joblib.load('{name}')`, with scikit-learn alone "
+                "(no skdistill, no teacher)"
+            )
+    return lines
+
+
+def latency_cell(latency):
+    """Milliseconds, median and 99th percentile: ``"3.71 (3.92)"``."""
+    digits = 3 if latency["median"] < 1 else 2
+    return f"{latency['median']:.{digits}f} ({latency['p99']:.{digits}f})"
+
+
+def _served_row(student, served, n_bytes, latency):
+    cells = [student, served, "-" if n_bytes is None else _size(n_bytes)]
+    if latency is None:
+        cells += ["-", "-"]
+    else:
+        cells += [latency_cell(latency["1"]), latency_cell(latency["1000"])]
+    return "| " + " | ".join(cells) + " |"
+
+
+def shipped_lines(students, teacher):
+    """report.md's table of what serving each distilled student costs.
+
+    Parameters
+    ----------
+    students : dict
+        By student name, its summary: ``shipped`` (:func:`pooled_shipped`),
+        ``size_bytes`` and ``latency_ms`` of the estimator.
+    teacher : dict
+        The teacher's ``size_bytes`` and ``latency_ms``.
+
+    Returns
+    -------
+    lines : list of str
+        The Markdown table: per student, its ONNX graph in ONNX Runtime and
+        the estimator; then the teacher.
+    notes : list of str
+        Why a student has no graph, one line each.
+    """
+    lines = [
+        "| student | served as | bytes | ms per row (p99) | ms per 1,000 rows (p99) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    notes = []
+    for name, model in students.items():
+        shipped = model["shipped"]
+        if "error" in shipped:
+            lines.append(_served_row(name, "ONNX graph: not converted", None, None))
+            notes.append(f"- {name}: no ONNX graph. {shipped['error']}")
+        else:
+            lines.append(
+                _served_row(
+                    name,
+                    "ONNX graph, ONNX Runtime, 1 thread",
+                    shipped["onnx_bytes"],
+                    shipped["onnx_latency_ms"],
+                )
+            )
+        lines.append(
+            _served_row(
+                name,
+                "the estimator (its student pickled)",
+                model["size_bytes"],
+                model["latency_ms"],
+            )
+        )
+    lines.append(
+        _served_row(
+            "teacher", "the teacher", teacher["size_bytes"], teacher["latency_ms"]
+        )
+    )
+    return lines, notes
