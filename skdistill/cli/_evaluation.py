@@ -9,12 +9,12 @@ from sklearn.metrics import accuracy_score, log_loss
 from ..utils._keras import import_keras, predict_logits
 
 
-def latency_per_1000(model, X, repeats=7):
-    """Median seconds for one forward pass over 1,000 rows (tiled if fewer).
+def keras_latencies(model, X, repeats=7):
+    """:func:`latencies` of a Keras model's forward pass, 1 and 1,000 rows.
 
     Timed as a served model runs: on TensorFlow through the traced forward
     pass that repeated ``predict`` calls use, traced by the warm-up call of
-    :func:`predict_latency_ms`.
+    :func:`latency`.
     """
     compiled = import_keras().backend.backend() == "tensorflow"
 
@@ -24,7 +24,7 @@ def latency_per_1000(model, X, repeats=7):
         )
 
     rows = np.asarray(X, dtype=np.float32)
-    return predict_latency_ms(forward, rows, repeats=repeats) / 1000
+    return latencies(forward, rows, repeats=repeats)
 
 
 def evaluate_model(
@@ -53,7 +53,8 @@ def evaluate_model(
     -------
     row : dict
         accuracy, log_loss, agreement, parameters, size_bytes,
-        latency_ms_per_1000, train_seconds.
+        latency_ms (1 and 1,000 rows, median and p99), latency_ms_per_1000,
+        train_seconds.
     """
     from scipy.special import softmax
 
@@ -61,6 +62,7 @@ def evaluate_model(
     proba = softmax(logits.astype(np.float64), axis=1)
     pred = classes[np.argmax(logits, axis=1)]
     model.save(path)
+    latency = keras_latencies(model, X_test, repeats)
     return {
         "accuracy": float(accuracy_score(y_test, pred)),
         "log_loss": float(log_loss(y_test, proba, labels=classes)),
@@ -69,7 +71,8 @@ def evaluate_model(
         else float(np.mean(pred == teacher_pred)),
         "parameters": int(model.count_params()),
         "size_bytes": int(os.path.getsize(path)),
-        "latency_ms_per_1000": 1000 * latency_per_1000(model, X_test, repeats),
+        "latency_ms": latency,
+        "latency_ms_per_1000": latency["1000"]["median"],
         "train_seconds": train_seconds,
         "_pred": pred,
     }

@@ -9,6 +9,7 @@ from sklearn.metrics import accuracy_score, log_loss
 from ..utils._keras import import_keras, predict_logits
 from ._evaluation import compare_rows
 from ._fitting import VALIDATION_FRACTION, fit_timed, progress_callbacks, stage
+from ._shipping import shipped_record
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,6 +239,10 @@ def run_compare(data, settings, *, out, verbose=1, log=print, progress=None):
         out=out,
         repeats=settings.latency_repeats,
     )
+    for name, (clf, _) in (("scratch", scratch), ("distilled", distilled)):
+        rows[name]["shipped"] = shipped_record(
+            clf, X_test, repeats=settings.latency_repeats
+        )
     return {"models": rows, "histories": histories}
 
 

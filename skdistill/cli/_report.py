@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 from ._figures import figure
+from ._formats import format_bytes, latency_cell
+from ._shipping import shipped_lines
 
 _MODEL_LABELS = {
     "teacher": "teacher",
@@ -20,12 +22,6 @@ def _pct(value):
 
 def _seconds(value):
     return "loaded" if value is None else f"{value:.1f} s"
-
-
-def _size(n_bytes):
-    return (
-        f"{n_bytes / 1024:.0f} KiB" if n_bytes < 2**20 else f"{n_bytes / 2**20:.1f} MiB"
-    )
 
 
 def _rows(report):
@@ -111,7 +107,7 @@ def compare_markdown(report, plot="learning_curves.png"):
         "Settings: " + _settings(report),
         "",
         "| model | test accuracy | test log-loss | agreement with teacher "
-        "| parameters | size on disk | latency per 1,000 | training time |",
+        "| parameters | size on disk | ms per 1,000 rows (p99) | training time |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, row in models.items():
@@ -119,7 +115,8 @@ def compare_markdown(report, plot="learning_curves.png"):
             f"| {_MODEL_LABELS[name]} | {_pct(row['accuracy'])} "
             f"| {row['log_loss']:.4f} "
             f"| {_pct(row['agreement'])} | {row['parameters']:,} "
-            f"| {_size(row['size_bytes'])} | {row['latency_ms_per_1000']:.1f} ms "
+            f"| {format_bytes(row['size_bytes'])} "
+            f"| {latency_cell(row['latency_ms']['1000'])} "
             f"| {_seconds(row['train_seconds'])} |"
         )
     summary = report["summary"]
@@ -130,6 +127,23 @@ def compare_markdown(report, plot="learning_curves.png"):
         "",
     ]
     lines += [f"- {note}" for note in summary["notes"]]
+    students = {
+        _MODEL_LABELS[name]: row for name, row in models.items() if "shipped" in row
+    }
+    if students:
+        shipped, notes = shipped_lines(
+            students, models["teacher"], served="the estimator (its .keras file)"
+        )
+        lines += [
+            "",
+            "What serving each student costs: its ONNX graph (skdistill.to_onnx) "
+            "in ONNX Runtime on one thread, the student as the estimator serves "
+            "it (size on disk), and the teacher (median and 99th percentile of "
+            "the timed calls, native threads held to one):",
+            "",
+            *shipped,
+            *([""] + notes if notes else []),
+        ]
     lines += _image("Learning curves", plot)
     return "\n".join(lines) + "\n"
 

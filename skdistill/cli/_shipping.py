@@ -10,7 +10,7 @@ reported with the reason, never left out.
 from pathlib import Path
 
 from ._evaluation import latencies
-from ._report import _size
+from ._formats import format_bytes, latency_cell
 
 #: How many of the test rows the graph is built from and checked on.
 SAMPLE_ROWS = 1000
@@ -121,14 +121,8 @@ def loading_lines(files):
     return lines
 
 
-def latency_cell(latency):
-    """Milliseconds, median and 99th percentile: ``"3.71 (3.92)"``."""
-    digits = 3 if latency["median"] < 1 else 2
-    return f"{latency['median']:.{digits}f} ({latency['p99']:.{digits}f})"
-
-
 def _served_row(student, served, n_bytes, latency):
-    cells = [student, served, "-" if n_bytes is None else _size(n_bytes)]
+    cells = [student, served, "-" if n_bytes is None else format_bytes(n_bytes)]
     if latency is None:
         cells += ["-", "-"]
     else:
@@ -136,7 +130,7 @@ def _served_row(student, served, n_bytes, latency):
     return "| " + " | ".join(cells) + " |"
 
 
-def shipped_lines(students, teacher):
+def shipped_lines(students, teacher, served="the estimator (its student pickled)"):
     """report.md's table of what serving each distilled student costs.
 
     Parameters
@@ -146,6 +140,8 @@ def shipped_lines(students, teacher):
         ``size_bytes`` and ``latency_ms`` of the estimator.
     teacher : dict
         The teacher's ``size_bytes`` and ``latency_ms``.
+    served : str
+        What the estimator's row says its bytes are.
 
     Returns
     -------
@@ -177,7 +173,7 @@ def shipped_lines(students, teacher):
         lines.append(
             _served_row(
                 name,
-                "the estimator (its student pickled)",
+                served,
                 model["size_bytes"],
                 model["latency_ms"],
             )

@@ -19,7 +19,7 @@ def paired_interval(differences, level=0.95):
     mean = float(np.mean(d))
     if n < 2:
         return {"mean": mean, "ci95": [float("-inf"), float("inf")], "n": n}
-    half = float(np.std(d, ddof=1) / np.sqrt(n))  # BREAK 11
+    half = float(t.ppf(0.5 + level / 2, n - 1) * np.std(d, ddof=1) / np.sqrt(n))
     return {"mean": mean, "ci95": [mean - half, mean + half], "n": n}
 
 

@@ -6,8 +6,8 @@ import math
 import numpy as np
 
 from ._figures import plot_score_latency
-from ._report import _size
-from ._shipping import latency_cell, loading_lines, shipped_lines
+from ._formats import format_bytes, latency_cell
+from ._shipping import loading_lines, shipped_lines
 from ._stats import mean_sd, paired_interval, pooled_latency, pooled_shipped
 from ._table_models import WAYS
 from ._tables import CLASSIFICATION
@@ -169,7 +169,7 @@ def _model_cells(model, task):
         *(_score_cell(name, model["scores"][name]) for name in METRICS[task]),
         "-" if retention is None else f"{100 * retention['mean']:.1f}%",
         "-" if size is None else f"{size['count']:,} {size['unit']}",
-        "-" if model["size_bytes"] is None else _size(model["size_bytes"]),
+        "-" if model["size_bytes"] is None else format_bytes(model["size_bytes"]),
         latency_cell(model["latency_ms"]["1000"]),
         "given" if fit is None else f"{fit['mean']:.2f} s",
     ]

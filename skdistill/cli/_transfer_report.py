@@ -1,8 +1,9 @@
 """The default (transfer) scenario's report: report.md's text and its figures."""
 
 from ._figures import figure, plot_score_latency
+from ._formats import latency_cell
 from ._report import _MODEL_LABELS, _image, _pct, _settings
-from ._shipping import latency_cell, loading_lines, shipped_lines
+from ._shipping import loading_lines, shipped_lines
 
 
 def _mean_sd(stats):
