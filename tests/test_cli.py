@@ -445,13 +445,16 @@ def test_a_small_run_is_quiet(tmp_path):
     assert len(lines) <= 60
     assert lines[1] == "[1/4] training the teacher (1 epochs)"
     assert re.fullmatch(r" +\[#+\] 3/3 epochs, \d+ s", lines[6]), lines[6]
-    # The default scenario, small: quiet too (no FutureWarning from the teacher).
+    # The default scenario, small: quiet too (no FutureWarning from the
+    # teacher); into the same folder, it says that it replaces the report.
     small = [arg for arg in TRANSFER if arg not in ("--verbose", "0")]
     done = _run_skdistill(*small, "--out", str(tmp_path), cwd=tmp_path)
     assert done.stderr == ""
     lines = done.stdout.splitlines()
-    assert len(lines) <= 60 and "\x1b" not in done.stdout
-    assert lines[1].startswith("[1/4] seed 0: teacher (svc) on 673 rows")
+    assert len(lines) <= 70 and "\x1b" not in done.stdout
+    assert lines[1].startswith(f"note: {tmp_path} holds a report of ")
+    assert lines[1].endswith("this run replaces it (give --out DIR to keep both)")
+    assert lines[2].startswith("[1/4] seed 0: teacher (svc) on 673 rows")
 
 
 def test_python_m_skdistill_help():

@@ -3,9 +3,11 @@
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
+from scipy.stats import t as student_t
 
 from skdistill.cli._main import main
 
@@ -54,7 +56,7 @@ def _check_common(report, markdown, out, metrics):
     assert parts + rows["n_transfer"] == report["n_rows"]
     assert rows["n_labeled"] == 40
     keys = ["teacher", "tree4:scratch", "tree4:pseudo", "tree4:distilled"]
-    keys += ["sklearn:hgb", "sklearn:linear", "sklearn:mlp"]
+    keys += ["sklearn:baseline", "sklearn:hgb", "sklearn:linear", "sklearn:mlp"]
     assert list(report["models"]) == keys
     teacher = report["models"]["teacher"]
     main_score = metrics[0]
@@ -66,7 +68,12 @@ def _check_common(report, markdown, out, metrics):
         retention = np.divide(stats["values"], teacher["scores"][main_score]["values"])
         assert model["retention"]["mean"] == pytest.approx(retention.mean())
         assert model["latency_ms_per_1000"] > 0 and model["size_bytes"] > 0
-        assert model["size"]["count"] > 0 and model["label"] in markdown
+        assert model["label"] in markdown
+        # The baseline (a constant) has no nodes or parameters to count.
+        assert (model["size"] is None) == (key == "sklearn:baseline"), key
+        assert model["size"] is None or model["size"]["count"] > 0
+    baseline = report["models"]["sklearn:baseline"]["scores"][main_score]
+    assert "- Baseline: " in markdown and baseline["values"]
     difference = report["differences"]["tree4"]["distilled_minus_scratch"][main_score]
     models = report["models"]
     paired = np.subtract(
@@ -76,6 +83,11 @@ def _check_common(report, markdown, out, metrics):
     assert difference["n"] == 2 and difference["mean"] == pytest.approx(paired.mean())
     low, high = difference["ci95"]
     assert low <= difference["mean"] <= high
+    # The 95% t-interval of two paired differences: mean ± t(0.975, 1)·sd/√2.
+    half = student_t.ppf(0.975, 1) * np.std(paired, ddof=1) / np.sqrt(2)
+    assert [low, high] == pytest.approx(
+        [paired.mean() - half, paired.mean() + half], abs=1e-12
+    )
     sentence = report["differences"]["tree4"]["sentence"]
     if low <= 0 <= high:
         assert "distilled − scratch" in sentence
@@ -312,6 +324,239 @@ def test_task_follows_the_target():
     assert infer_task(pd.Series(np.linspace(0, 1, 30))) == "regression"
     assert infer_task(pd.Series([0.5, 1.5, 2.5])) == "regression"
     assert infer_task(pd.Series([0, 1]), "regression") == "regression"
+    # Up to 20 whole numbers are classes; 21 are a quantity.
+    assert infer_task(pd.Series(np.arange(15).repeat(2))) == "classification"
+    assert infer_task(pd.Series(np.arange(20.0))) == "classification"
+    assert infer_task(pd.Series(np.arange(21))) == "regression"
+
+
+# --- the rule of the task, the draw of the rows, the intervals, the latency -----
+
+
+def _quick_without(option):
+    """:data:`QUICK` less ``option`` and its value."""
+    at = QUICK.index(option)
+    return QUICK[:at] + QUICK[at + 2 :]
+
+
+def _class_frame(counts, seed=0):
+    """Two numbers and a text column; classes ``0, 1, ...`` of the given sizes,
+    in blocks of a noisy signal. ``x0`` is different on every row: it names
+    the row."""
+    rng = np.random.default_rng(seed)
+    n = sum(counts)
+    frame = pd.DataFrame(rng.normal(size=(n, 2)), columns=["x0", "x1"])
+    frame["band"] = rng.choice(["low", "mid", "high"], size=n)
+    order = np.argsort(frame["x0"] + frame["x1"] + 0.3 * rng.normal(size=n))
+    label = np.empty(n, dtype=int)
+    label[order] = np.repeat(np.arange(len(counts)), counts)
+    frame["label"] = label
+    assert frame["x0"].is_unique
+    return frame
+
+
+def test_an_integer_target_with_15_values_is_classes(tmp_path, monkeypatch):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    # Fifteen classes make 15 trees a round: five rounds keep the teacher and
+    # the hgb alternative quick; the rule of the task is what is tested.
+    original = HistGradientBoostingClassifier.fit
+
+    def quick(self, X, y, *args, **kwargs):
+        self.max_iter = 5
+        return original(self, X, y, *args, **kwargs)
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", quick)
+    path = tmp_path / "classes.csv"
+    _class_frame([20] * 15).to_csv(path, index=False)
+    report, _ = _run(["--data", str(path), "--target", "label"], tmp_path / "out")
+    assert report["task"] == "classification"
+    assert report["classes"] == list(range(15))
+    assert set(report["models"]["teacher"]["scores"]) == {
+        "roc_auc",
+        "accuracy",
+        "log_loss",
+    }
+
+
+def _record(monkeypatch, cls, method, calls, **params):
+    """Replace ``cls.method`` by one that adds ``(self, X, y, kwargs)`` to
+    ``calls``, sets ``params`` on ``self``, then does what it did."""
+    original = getattr(cls, method)
+
+    def recorded(self, X, *args, **kwargs):
+        calls.append((self, X.copy(), args[0] if args else None, kwargs))
+        for name, value in params.items():
+            setattr(self, name, value)
+        return original(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, recorded)
+
+
+@pytest.fixture(scope="module")
+def recorded_run(tmp_path_factory):
+    """A run on a table of four classes of 160, 120, 80 and 40 rows, with
+    what every histogram-boosting fit (the hgb teacher, the hgb alternative)
+    and every distilled student's fit and predict_proba were given."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from skdistill import DistilledClassifier
+
+    folder = tmp_path_factory.mktemp("recorded")
+    frame = _class_frame([160, 120, 80, 40])
+    frame.to_csv(folder / "four.csv", index=False)
+    calls = {"hgb_fit": [], "fit": [], "predict_proba": []}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        # Ten rounds of boosting keep the run quick; the rows are the point.
+        _record(
+            monkeypatch,
+            HistGradientBoostingClassifier,
+            "fit",
+            calls["hgb_fit"],
+            max_iter=10,
+        )
+        _record(monkeypatch, DistilledClassifier, "fit", calls["fit"])
+        _record(
+            monkeypatch, DistilledClassifier, "predict_proba", calls["predict_proba"]
+        )
+        args = ["--data", str(folder / "four.csv"), "--target", "label"]
+        report, _ = _run(args, folder / "out")
+    label_of = dict(zip(frame["x0"], frame["label"], strict=True))
+    return report, calls, label_of
+
+
+def _ids(X):
+    return set(X["x0"].tolist())
+
+
+def _seeds(calls):
+    """What each seed's models were given, by seed: ``test`` (the ids of the
+    rows the students were scored on), ``hgb`` (the rows of each boosting
+    fit: the teacher's and the hgb alternative's) and ``labeled`` (the rows
+    and labels of the distilled student's fit). A seed's models all have
+    ``random_state=seed``."""
+    seeds = sorted({model.random_state for model, *_ in calls["hgb_fit"]})
+    assert len(seeds) == 2
+    found = {}
+    for seed in seeds:
+        scored = [
+            X for model, X, *_ in calls["predict_proba"] if model.random_state == seed
+        ]
+        labeled = [
+            (X, y)
+            for model, X, y, kwargs in calls["fit"]
+            if model.random_state == seed and kwargs.get("X_unlabeled") is not None
+        ]
+        assert len(labeled) == 1
+        found[seed] = {
+            "test": set().union(*map(_ids, scored)),
+            "hgb": [
+                X for model, X, *_ in calls["hgb_fit"] if model.random_state == seed
+            ],
+            "labeled": labeled[0],
+        }
+    return found
+
+
+def test_the_preset_teacher_never_sees_the_test_rows(recorded_run):
+    report, calls, _ = recorded_run
+    for seed, given in _seeds(calls).items():
+        test = given["test"]
+        assert len(test) == report["rows"]["n_test"]
+        for X in given["hgb"]:
+            seen = len(_ids(X) & test)
+            assert not seen, f"seed {seed}: fitted on {seen} of the test rows"
+        # The teacher and the hgb alternative (on the 40 labels).
+        assert sorted(map(len, given["hgb"])) == [40, report["rows"]["n_teacher"]]
+
+
+def test_every_part_of_the_rows_is_drawn_stratified(recorded_run):
+    # 40%, 30%, 20% and 10% of 400 rows: stratified, every part holds the
+    # classes in those shares exactly, the rarest class 4 of the 40 labels.
+    report, calls, label_of = recorded_run
+    rows = report["rows"]
+    assert (rows["n_test"], rows["n_teacher"], rows["n_labeled"]) == (100, 150, 40)
+
+    def counts(ids):
+        return np.bincount([label_of[i] for i in ids], minlength=4).tolist()
+
+    shares = np.array([4, 3, 2, 1])
+    for seed, given in _seeds(calls).items():
+        assert counts(given["test"]) == (10 * shares).tolist(), f"seed {seed}: test"
+        (teacher,) = [X for X in given["hgb"] if len(X) == 150]
+        assert counts(_ids(teacher)) == (15 * shares).tolist(), f"seed {seed}: teacher"
+        X, y = given["labeled"]
+        assert np.bincount(y, minlength=4).tolist() == (4 * shares).tolist(), seed
+        assert counts(_ids(X)) == (4 * shares).tolist(), f"seed {seed}: labeled"
+
+
+def test_labeled_by_default_is_half_the_owners_rows(files, tmp_path):
+    # 240 rows: 60 test rows, 90 for the teacher, 90 the owner's, of which
+    # half (fewer than 500) are labeled and the others are transfer rows.
+    out = tmp_path / "auto"
+    args = ["--data", str(files["csv"]), "--target", "label", "--drop", "amount"]
+    assert (
+        main(["compare", *args, *_quick_without("--labeled"), "--out", str(out)]) == 0
+    )
+    report = json.loads((out / "report.json").read_text())
+    rows = report["rows"]
+    assert (rows["n_test"], rows["n_teacher"]) == (60, 90)
+    assert rows["n_labeled"] == 45 and rows["n_transfer"] == 45
+    assert report["settings"]["labeled"] == 45
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 10])
+def test_paired_interval_is_the_t_interval_at_every_size(n):
+    from skdistill.cli._stats import paired_interval
+
+    d = np.random.default_rng(n).normal(0.05, 0.02, size=n)
+    sd = np.std(d, ddof=1)
+    for level in (0.95, 0.9):
+        half = student_t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
+        interval = paired_interval(d, level=level)
+        assert interval["n"] == n and interval["mean"] == pytest.approx(d.mean())
+        assert interval["ci95"] == pytest.approx([d.mean() - half, d.mean() + half])
+
+
+def _sleepy(seconds_per_row, calls):
+    """A predict that takes ``seconds_per_row`` for each row it is given."""
+
+    def predict(X):
+        calls.append(len(X))
+        time.sleep(seconds_per_row * len(X))
+        return np.zeros(len(X))
+
+    return predict
+
+
+def test_latency_is_of_1000_rows_in_milliseconds():
+    from skdistill.cli._evaluation import predict_latency_ms
+
+    calls = []
+    X = np.zeros((60, 3))
+    # 20 µs a row: at least 20 ms for 1,000 rows, 0.02 ms for one.
+    ms = predict_latency_ms(_sleepy(2e-5, calls), X, repeats=3)
+    assert set(calls) == {1000}
+    assert 20 <= ms < 2000
+
+
+def test_reported_latency_is_per_1000_rows(files, tmp_path, monkeypatch):
+    # Each tree student's predict_proba is made to take 20 µs a row: 20 ms
+    # for 1,000 rows at the least, whatever the machine.
+    from sklearn.tree import DecisionTreeClassifier
+
+    original = DecisionTreeClassifier.predict_proba
+
+    def slow(self, X, *args, **kwargs):
+        time.sleep(2e-5 * X.shape[0])
+        return original(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(DecisionTreeClassifier, "predict_proba", slow)
+    args = ["--data", str(files["csv"]), "--target", "label", "--drop", "amount"]
+    report, markdown = _run(args, tmp_path / "slow")
+    for way in ("scratch", "pseudo", "distilled"):
+        latency = report["models"][f"tree4:{way}"]["latency_ms_per_1000"]
+        assert 20 <= latency < 2000, (way, latency)
 
 
 def test_help_and_imports_stay_light():
@@ -329,3 +574,71 @@ def test_help_and_imports_stay_light():
     text = " ".join(done.stdout.split()).replace("- ", "-")
     assert "--target COLUMN" in text and "runs the code it holds" in text
     assert "(default: tree4,tree8,hgb-small,linear)" in text
+
+
+def test_a_continuous_target_taken_as_classes_is_one_short_line(tmp_path, capsys):
+    frame = _frame()
+    path = tmp_path / "table.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    args = ["--data", str(path), "--target", "amount", "--task", "classification"]
+    assert main(["compare", *args, *QUICK, "--out", str(out)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and len(error[0]) < 400, error
+    assert "continuous target" in error[0] and "--task regression" in error[0]
+    assert not out.exists(), "a failed run leaves no folder behind"
+
+
+def test_export_writes_what_the_report_says(files, tmp_path):
+    import joblib
+    import onnxruntime
+
+    out, export = tmp_path / "run", tmp_path / "export"
+    args = ["--data", str(files["csv"]), "--target", "label", "--drop", "amount"]
+    report, markdown = _run([*args, "--export", str(export)], out)
+    shipped = report["models"]["tree4:distilled"]["shipped"]
+    assert shipped["onnx_bytes"] == (export / "tree4.onnx").stat().st_size
+    for n_rows in ("1", "1000"):
+        latency = shipped["onnx_latency_ms"][n_rows]
+        assert 0 < latency["median"] <= latency["p99"]
+    assert report["exported"] == {"tree4": {"tree4.onnx": None, "tree4.joblib": None}}
+    assert "joblib.load('tree4.joblib')" in markdown
+    assert "| tree4 | ONNX graph, ONNX Runtime, 1 thread |" in markdown
+    # What was written predicts alike, loaded as the report says.
+    frame = pd.read_csv(files["csv"]).drop(columns=["label", "amount"])
+    frame["band"] = frame["band"].astype("category")
+    exported = joblib.load(export / "tree4.joblib")
+    session = onnxruntime.InferenceSession(str(export / "tree4.onnx"))
+    feed = {
+        name: frame[[name]].to_numpy(np.float32)
+        if name != "band"
+        else frame[[name]].astype(str).to_numpy(object)
+        for name in frame.columns
+    }
+    labels = session.run(["label"], feed)[0]
+    assert np.array_equal(labels, exported.predict(frame))
+
+
+def test_a_teacher_that_labels_alone_match_is_flagged():
+    from skdistill.cli._table_report import teacher_checks
+
+    def model(kind, mean, sd=0.01, label="m"):
+        scores = {"roc_auc": {"mean": mean, "sd": sd}}
+        return {"kind": kind, "label": label, "scores": scores}
+
+    report = {
+        "task": "classification",
+        "models": {
+            "teacher": model("teacher", 0.70, sd=0.02),
+            "tree4:scratch": model("scratch", 0.60, label="tree4 from scratch"),
+            "tree4:distilled": model("distilled", 0.75),
+            "sklearn:baseline": model("alternative", 0.5, label="baseline: prior"),
+            "sklearn:linear": model("alternative", 0.69, label="LogisticRegression()"),
+        },
+    }
+    lines = teacher_checks(report)
+    assert lines[0].startswith("- Baseline: prior alone score ROC AUC 0.500")
+    (flag,) = [line for line in lines if "Weak teacher" in line]
+    assert "LogisticRegression()" in flag and "matches" in flag
+    report["models"]["sklearn:linear"] = model("alternative", 0.6)
+    assert not [line for line in teacher_checks(report) if "Weak teacher" in line]

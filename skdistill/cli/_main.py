@@ -79,6 +79,12 @@ def _rows(args, data):
     }
 
 
+def _announce_replacement(out, console):
+    from ._report import announce_replacement
+
+    announce_replacement(out, console)
+
+
 def _header(command, args, rows, models):
     return (
         f"skdistill {command}: {args.dataset}, models {models}; "
@@ -191,7 +197,6 @@ def _compare_transfer(args, start):
     console = _console(args)
     settings = _transfer_settings(args)
     out = Path(args.out or "skdistill-out/compare")
-    out.mkdir(parents=True, exist_ok=True)
     data = _load_data(args, console)
     console.log(
         f"skdistill compare: {args.dataset}, transfer scenario; teacher "
@@ -199,9 +204,11 @@ def _compare_transfer(args, start):
         f"{args.labeled} labels, {len(settings['seeds'])} seeds, compression "
         f"widths {' '.join(map(str, settings['widths']))}; {len(data[1])} test rows"
     )
+    _announce_replacement(out, console)
     result = _run_transfer(args, data, settings, console)
     report = _transfer_report(args, data, settings, result)
     plots = ["compression.png", "latency.png"]
+    out.mkdir(parents=True, exist_ok=True)
     plot_compression(report, out / plots[0])
     plot_transfer_latency(report, out / plots[1])
     report["wall_seconds"] = time.perf_counter() - start
@@ -268,6 +275,7 @@ def _compare_same_labels(args):
     data = _load_data(args, console)
     rows = _rows(args, data)
     console.log(_header("compare", args, rows, settings["models"]))
+    _announce_replacement(out, console)
     start = time.perf_counter()
     result = _run_same_labels(args, data, settings, out, console)
     report = {
@@ -326,6 +334,7 @@ def _sweep(args):
         + f"; temperatures {' '.join(f'{t:g}' for t in args.temperatures)}, "
         f"alphas {' '.join(f'{a:g}' for a in args.alphas)}"
     )
+    _announce_replacement(out, console)
     start = time.perf_counter()
     result = _run_sweep(args, data, settings, out, console)
     report = {

@@ -280,6 +280,19 @@ def write_json(report, path):
     Path(path).write_text(json.dumps(report, indent=2) + "\n")
 
 
+def announce_replacement(out, console):
+    """Say so when ``out`` holds a report that this run will replace."""
+    import datetime
+
+    existing = Path(out) / "report.json"
+    if existing.exists():
+        when = datetime.datetime.fromtimestamp(existing.stat().st_mtime)
+        console.log(
+            f"note: {out} holds a report of {when:%Y-%m-%d %H:%M}; this run "
+            "replaces it (give --out DIR to keep both)"
+        )
+
+
 def write_reports(report, markdown, out, plots, console):
     """Write report.json and report.md beside the ``plots``, print the table.
 

@@ -27,6 +27,7 @@ from ._table_models import (
     WAY_LABELS,
     WAYS,
     DistillSettings,
+    alternative_names,
     alternatives,
     distiller,
 )
@@ -260,7 +261,8 @@ def _student_records(run, rows, teacher, seed):
 def _alternative_records(run, rows, seed):
     """scikit-learn's defaults fitted on the labeled rows: records by name."""
     records = {}
-    for name, model in alternatives(run.table.task, seed).items():
+    students = run.settings.students
+    for name, model in alternatives(run.table.task, seed, students).items():
         model, seconds = _timed_fit(run, model, rows.X_labeled, rows.y_labeled)
         records[f"sklearn:{name}"] = _estimator_record(run, rows, model, seconds)
     return records
@@ -296,7 +298,9 @@ def _run_seed(run, seed, *, step, log):
     stage(
         f"[{step}] seed {seed}: teacher ({settings.teacher}) {where}; students "
         f"{' '.join(settings.students)} three ways on {counts['n_labeled']:,} "
-        f"labels and {counts['n_transfer']:,} transfer rows; 3 alternatives; "
+        f"labels and {counts['n_transfer']:,} transfer rows; "
+        f"{len(alternative_names(run.table.task, settings.students))} "
+        "alternatives; "
         f"{counts['n_test']:,} test rows",
         log,
     )
@@ -313,13 +317,15 @@ def model_labels(settings, task):
     for name in settings.students:
         for way in WAYS:
             labels[f"{name}:{way}"] = f"{name} {WAY_LABELS[way]}"
-    for name, label in ALTERNATIVE_LABELS[task].items():
+    for name in alternative_names(task, settings.students):
+        label = ALTERNATIVE_LABELS[task][name]
         labels[f"sklearn:{name}"] = label
     return labels
 
 
 def _n_fits(run):
-    per_seed = 3 * len(run.settings.students) + len(ALTERNATIVE_LABELS[run.table.task])
+    names = alternative_names(run.table.task, run.settings.students)
+    per_seed = 3 * len(run.settings.students) + len(names)
     if run.given_teacher is None:
         per_seed += 1
     return per_seed * len(run.settings.seeds)

@@ -95,7 +95,7 @@ def make_student(name, task, *, seed, units=32):
     raise ValueError(f"unknown student {name!r}")
 
 
-def alternatives(task, seed):
+def alternatives(task, seed, students=()):
     """scikit-learn's defaults that the owner would fit on the labels alone.
 
     Returns
@@ -105,23 +105,46 @@ def alternatives(task, seed):
         Ridge) and ``"mlp"`` (MLPClassifier or MLPRegressor), the last two
         on the one-hot, scaled columns.
     """
+    from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.pipeline import make_pipeline
 
     kinds = _kinds(task)
-    return {
+    baseline = (
+        DummyClassifier(strategy="prior")
+        if task == CLASSIFICATION
+        else DummyRegressor(strategy="mean")
+    )
+    models = {
+        "baseline": baseline,
         "hgb": kinds["hgb"](random_state=seed),
         "linear": make_pipeline(_one_hot(scaled=True), kinds["linear"]()),
         "mlp": make_pipeline(_one_hot(scaled=True), kinds["mlp"](random_state=seed)),
     }
+    return {name: models[name] for name in alternative_names(task, students)}
+
+
+def alternative_names(task, students):
+    """The alternatives a run reports, by name, in the report's order.
+
+    ``"linear"`` is left out when the ``linear`` student is in the run: that
+    student from scratch is the same model on the same labels.
+    """
+    return [
+        name
+        for name in ALTERNATIVE_LABELS[task]
+        if not (name == "linear" and "linear" in students)
+    ]
 
 
 ALTERNATIVE_LABELS = {
     CLASSIFICATION: {
+        "baseline": "baseline: class frequencies (DummyClassifier)",
         "hgb": "HistGradientBoostingClassifier()",
         "linear": "LogisticRegression() (one-hot, scaled)",
         "mlp": "MLPClassifier() (one-hot, scaled)",
     },
     "regression": {
+        "baseline": "baseline: mean of the labels (DummyRegressor)",
         "hgb": "HistGradientBoostingRegressor()",
         "linear": "Ridge() (one-hot, scaled)",
         "mlp": "MLPRegressor() (one-hot, scaled)",

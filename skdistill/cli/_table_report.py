@@ -99,13 +99,22 @@ def _paired(seeds, key, baseline, metric):
     defined = [(a, b) for a, b in pairs if a is not None and b is not None]
     if len(defined) < 2:
         return None
-    return paired_interval([a - b for a, b in defined])
+    differences = [a - b for a, b in defined]
+    interval = paired_interval(differences)
+    # Two fits that coincide have no interval worth a row: say so instead.
+    interval["equal"] = bool(np.all(np.abs(differences) < 1e-12))
+    return interval
 
 
 def _phrase(difference, baseline):
     """What an interval of distilled − ``baseline`` supports, as a clause."""
     if difference is None:
         return f"distilled − {baseline}: undefined (a seed's score is)"
+    if difference.get("equal"):
+        return (
+            f"distilled = {baseline} on every seed (the two fits coincide: "
+            "no comparison to make)"
+        )
     mean, (low, high) = difference["mean"], difference["ci95"]
     if low > 0:
         verdict = "distillation is better"
@@ -211,6 +220,9 @@ def _difference_cells(entry, metric):
         if difference is None:
             cells += ["-", "-"]
             continue
+        if difference.get("equal"):
+            cells += ["equal", "(same fit)"]
+            continue
         low, high = difference["ci95"]
         cells += [f"{difference['mean']:+.3f}", f"[{low:+.3f}, {high:+.3f}]"]
     return cells
@@ -228,6 +240,62 @@ def differences_table(report):
         cells = [name, *_difference_cells(entry, metric)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def teacher_checks(report):
+    """Sentences on what the reader should know before trusting the teacher.
+
+    The baseline a practitioner checks first (class frequencies or the
+    mean), and any model trained on the labels alone whose main score
+    matches (within the teacher's sd over the seeds) or beats the teacher's:
+    then distillation passes on little, and retention above 100% says so.
+    """
+    metric = main_metric(report["task"])
+    label = METRIC_LABELS[metric]
+    models = report["models"]
+    teacher = models["teacher"]["scores"][metric]
+    lines = []
+    baseline = models.get("sklearn:baseline")
+    if baseline is not None:
+        scores = [
+            f"{METRIC_LABELS[name]} {_score_cell(name, stats).split(' ± ')[0]}"
+            for name, stats in baseline["scores"].items()
+            if stats is not None
+        ]
+        lines.append(
+            f"- Baseline: {baseline['label'].split(': ')[-1]} alone score "
+            f"{', '.join(scores)}: a model no better on a score has learned "
+            "nothing for it from the features."
+        )
+    if teacher is None:
+        return lines
+    for key, model in models.items():
+        stats = model["scores"][metric]
+        labels_only = model["kind"] in ("scratch", "alternative")
+        if not labels_only or key == "sklearn:baseline" or stats is None:
+            continue
+        if stats["mean"] >= teacher["mean"] - teacher["sd"]:
+            verdict = "beats" if stats["mean"] > teacher["mean"] else "matches"
+            lines.append(
+                f"- Weak teacher: {model['label']}, trained on the labels alone, "
+                f"{verdict} the teacher ({label} {stats['mean']:.3f} against "
+                f"{teacher['mean']:.3f} ± {teacher['sd']:.3f}). A student "
+                "distilled from it can score above it (retention over 100%); "
+                "a stronger teacher (--teacher-model, --teacher) would teach "
+                "more."
+            )
+    return lines
+
+
+def _linear_note(report):
+    if "linear" not in report["settings"]["students"]:
+        return []
+    model = "LogisticRegression()" if report["task"] == CLASSIFICATION else "Ridge()"
+    return [
+        f"- linear from scratch is scikit-learn's {model} on the one-hot, "
+        "scaled columns, fitted on the same labels: it stands for that "
+        "alternative, which is not listed twice."
+    ]
 
 
 def _rows_sentence(report):
@@ -264,11 +332,15 @@ def table_markdown(report, plot="latency.png"):
         "",
         *models_table(report),
         "",
+        *teacher_checks(report),
+        *_linear_note(report),
+        "",
         f"Scores are mean ± sd over the seeds on each seed's test rows; "
         f"retention is the model's {metric} over the teacher's; size counts "
         "the served model's tree nodes or parameters, and pickled its bytes; "
         "latency is the median time of predict_proba (predict for regression) "
-        "on 1,000 rows, with its 99th percentile, native threads held to one.",
+        "on 1,000 rows, with its 99th percentile. Native threads (OpenMP, "
+        "BLAS) are held to one for every fit and timing.",
         "",
         "What serving each distilled student costs: its ONNX graph "
         "(skdistill.to_onnx) in ONNX Runtime on one thread, the estimator, and "

@@ -152,6 +152,27 @@ def infer_task(y, task=None):
     return CLASSIFICATION if few else REGRESSION
 
 
+def _check_classes(values, classes, target):
+    """Raise a short TableError for a target that is no set of classes."""
+    if values.dtype.kind == "f" and np.any(classes != np.round(classes)):
+        raise TableError(
+            f"--target {target} holds {len(classes):,} distinct numbers, not all "
+            "whole (e.g. "
+            f"{', '.join(f'{v:g}' for v in classes[:: max(1, len(classes) // 3)][:3])}"
+            "): a continuous target. Use --task regression, or leave --task "
+            "out to let the run decide."
+        )
+    _, counts = np.unique(values, return_counts=True)
+    single = int(np.sum(counts < 2))
+    if single > len(classes) // 2:
+        raise TableError(
+            f"--target {target} has {len(classes):,} classes and {single:,} of "
+            "them occur once: too few rows per class to split and score. For a "
+            "number, use --task regression; otherwise merge rare classes or "
+            "choose another target."
+        )
+
+
 def _target_values(y, task, target):
     """The target as an ndarray the estimators take, checked for ``task``."""
     import pandas as pd
@@ -168,6 +189,7 @@ def _target_values(y, task, target):
     if not pd.api.types.is_numeric_dtype(y):
         values = values.astype(str)
     classes = np.unique(values)
+    _check_classes(values, classes, target)
     if len(classes) < 2:
         raise TableError(
             f"--target {target} has one class only ({classes[0]!r}): there is "
@@ -310,8 +332,11 @@ def _draw(rows, size, y, seed, what):
                 f" The rarest class, {classes[np.argmin(counts)]!r}, has "
                 f"{counts.min()} of these {len(rows):,} rows."
             )
+        reason = " ".join(str(exc).split())
+        if len(reason) > 200:
+            reason = reason[:200] + "..."
         raise TableError(
-            f"cannot draw {what} stratified by the target: {exc}.{rarest} Give "
+            f"cannot draw {what} stratified by the target: {reason}.{rarest} Give "
             "more rows or --labeled, or merge or drop the rarest classes."
         ) from exc
     return np.sort(first), np.sort(rest)
