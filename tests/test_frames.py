@@ -337,6 +337,38 @@ def test_transfer_rows_with_other_categories_keep_the_union(frames):
     assert (rows["band"] == "unseen").sum() == 3
 
 
+def test_preprocessor_learns_the_categories_of_the_transfer_rows(frames):
+    # "unseen" is a band of transfer rows only: the preprocessor is fitted on
+    # every training row, so the student reads it as a column of its own.
+    X, y, target, X_unlabeled, _, _ = frames
+    teacher = _teacher("regression", X, y, target)
+    extra = X_unlabeled.copy()
+    extra["band"] = extra["band"].cat.add_categories(["unseen"])
+    extra.loc[extra.index[:3], "band"] = "unseen"
+    for student in (
+        DecisionTreeRegressor(max_depth=3, random_state=0),
+        MLPStudent(hidden_units=(4,)),
+    ):
+        distilled = DistilledRegressor(
+            teacher=teacher,
+            student=student,
+            preprocessor=_encoder(),
+            alpha=0.0,
+            epochs=1,
+            random_state=0,
+        ).fit(X, target, X_unlabeled=extra)
+        names = list(distilled.preprocessor_.get_feature_names_out())
+        assert "onehotencoder__band_unseen" in names
+        assert len(names) == 10  # 4 bands + 2 kinds one-hot, 4 numbers
+        if isinstance(student, MLPStudent):
+            assert distilled.student_model_.input_shape == (None, 10)
+        else:
+            assert distilled.student_.n_features_in_ == 10
+        unseen = distilled.preprocessor_.transform(extra[:3])
+        column = names.index("onehotencoder__band_unseen")
+        np.testing.assert_array_equal(unseen[:, column], 1.0)
+
+
 def test_munge_on_a_frame_keeps_columns_dtypes_and_values():
     frame, _, _ = _frame(n=200)
     frame["count"] = np.arange(200) % 5
@@ -374,6 +406,36 @@ def test_munge_nearest_neighbour_uses_nominal_distance():
     near_zero = new["x"].abs() < 1
     assert (new.loc[near_zero, "c"] == "a").all()
     assert (new.loc[~near_zero, "c"] == "b").all()
+
+
+def test_munge_nearest_neighbour_is_decided_by_the_nominal_column():
+    # Numerically each row is nearest a row of the other category (0.01
+    # apart, against 0.03 to its own); the far pair at 100 makes those gaps
+    # tiny once standardised, so the nominal column's distance of 1 decides,
+    # and each row's neighbour shares its category. At p=0.5 a synthetic
+    # row takes some values from its neighbour and keeps the others: with
+    # the right neighbours every row it makes is a row of the frame.
+    frame = pd.DataFrame(
+        {
+            "x": [0.0, 0.01, 0.03, 0.04, 100.0, 100.01],
+            "c": pd.Categorical(["a", "b", "a", "b", "c", "c"]),
+        }
+    )
+    new = Munge(size=20.0, p=0.5, s=1e6).generate(frame, random_state=0)
+    known = set(zip(frame["x"], frame["c"], strict=True))
+    made = set(zip(new["x"].round(6), new["c"], strict=True))
+    assert made <= known, sorted(made - known)
+    # Both kinds of row were made: some values taken, some kept.
+    assert len(made) == len(known)
+
+
+def test_munge_fills_a_missing_number_with_the_neighbours_value():
+    # One row lacks x. Its neighbour's x is a number, so a synthetic row
+    # made from it at p=1 takes that number, not the gap.
+    frame = pd.DataFrame({"x": [np.nan, 1.0, 1.1, 5.0, 5.1]})
+    new = Munge(size=20.0, p=1.0, s=1e6).generate(frame, random_state=0)
+    assert new["x"].notna().all(), new["x"].isna().sum()
+    assert set(new["x"].round(6)) <= {1.0, 1.1, 5.0, 5.1}
 
 
 def test_munge_frames_in_fit_reach_the_teacher_as_frames(frames):

@@ -11,6 +11,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifi
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
@@ -205,6 +206,9 @@ def test_transfer_rows_carry_the_teacher_to_a_keras_student(friedman):
     distilled = _mlp(teacher=friedman["teacher"], alpha=0.0).fit(
         X, y, X_unlabeled=friedman["unlabeled"]
     )
+    # From the labels alone (alpha=1) the student still learns (R² about
+    # 0.72): a loss that weighed the teacher's term instead would not.
+    assert scratch.score(*test) > 0.6
     assert distilled.score(*test) > scratch.score(*test) + 0.1
     assert set(distilled.history_) == {"loss", "hard_loss", "soft_loss"}
     assert "soft_loss" not in scratch.history_
@@ -232,6 +236,33 @@ def test_several_targets(friedman):
         assert reg.predict(X).shape == (len(X), 2) and reg.n_outputs_ == 2
     column = DistilledRegressor(student=Ridge(), alpha=1.0).fit(X, y[:, None])
     assert column.predict(X).shape == (len(X), 1)
+
+
+def test_each_target_column_is_standardised_on_its_own(friedman):
+    # Columns on scales 1,000 apart: one pooled standard deviation would
+    # shrink the first to almost nothing and the student would not learn it.
+    X, y = friedman["labeled"]
+    X_test, y_test = friedman["test"]
+    Y = np.column_stack([y, 1e3 * y + 5])
+    reg = _mlp(alpha=1.0, epochs=30, n_iter_no_change=None).fit(X, Y)
+    np.testing.assert_allclose(reg.target_mean_, Y.mean(axis=0))
+    np.testing.assert_allclose(reg.target_scale_, Y.std(axis=0))
+    Y_test = np.column_stack([y_test, 1e3 * y_test + 5])
+    r2 = r2_score(Y_test, reg.predict(X_test), multioutput="raw_values")
+    assert (r2 > 0.5).all(), r2
+
+
+def test_a_constant_target_column_is_learned_as_its_value(friedman):
+    X, y = friedman["labeled"]
+    Y = np.column_stack([y, np.full(len(y), 7.0)])
+    reg = _mlp(alpha=1.0, epochs=5).fit(X, Y)
+    np.testing.assert_allclose(reg.target_mean_, [y.mean(), 7.0])
+    np.testing.assert_allclose(reg.target_scale_, [y.std(), 1.0])
+    predictions = reg.predict(friedman["test"][0])
+    assert np.isfinite(predictions).all()
+    # Standardised, the column is 0 throughout: the student's outputs sit
+    # around 7 after a few epochs.
+    assert np.median(np.abs(predictions[:, 1] - 7.0)) < 0.5
 
 
 def test_munge_rows_are_labelled_by_the_teacher(friedman):
