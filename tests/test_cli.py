@@ -213,11 +213,20 @@ def test_default_scenario_report(tmp_path, capsys):
         "distilled",
         "svc",
         "logistic",
+        "baseline",
     }
     for model in report["models"].values():
         assert len(model["accuracy"]["values"]) == 3
         assert model["latency_ms_per_1000"] > 0
     assert "| SVC() on the labels |" in markdown
+    # The floor: the most frequent label of the 100 labeled rows.
+    baseline = report["models"]["baseline"]["accuracy"]["mean"]
+    assert 0.05 < baseline < 0.2 and "| baseline: the most frequent label" in markdown
+    # The shipped student: its ONNX graph, timed on 1 and 1,000 rows.
+    shipped = report["models"]["distilled"]["shipped"]
+    assert shipped["onnx_bytes"] > 0
+    assert set(shipped["onnx_latency_ms"]) == {"1", "1000"}
+    assert "| distilled student | ONNX graph, ONNX Runtime, 1 thread |" in markdown
     printed = capsys.readouterr().out
     assert "[1/4] seed 0" in printed and "[4/4] compression curve" in printed
 

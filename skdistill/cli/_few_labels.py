@@ -152,7 +152,8 @@ class _Draw:
 
 def _alternatives(X_labeled, y_labeled):
     """What the owner would fit on the labels alone: scikit-learn's ``SVC()``
-    and a scaled ``LogisticRegression()``, fitted."""
+    and a scaled ``LogisticRegression()``, and the most frequent label, fitted."""
+    from sklearn.dummy import DummyClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -161,6 +162,8 @@ def _alternatives(X_labeled, y_labeled):
     models = {
         "svc": SVC(),
         "logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        # The floor a practitioner checks first.
+        "baseline": DummyClassifier(strategy="most_frequent"),
     }
     return {name: model.fit(X_labeled, y_labeled) for name, model in models.items()}
 
@@ -321,7 +324,8 @@ def _summary(accuracies, latency, shipped, *, last):
     }
     for name, model in last.alternatives.items():
         # Support vectors and their coefficients; weights and intercepts.
-        parameters[name] = model_size(model)["count"]
+        size = model_size(model)
+        parameters[name] = None if size is None else size["count"]
     models = {}
     for name, values in accuracies.items():
         pooled = pooled_latency(latency[name])

@@ -157,9 +157,14 @@ def _add_output_arguments(parser):
 def _common_parser():
     """The parent parser of the options both subcommands take."""
     common = argparse.ArgumentParser(add_help=False)
-    _add_data_arguments(common)
-    _add_training_arguments(common)
-    _add_output_arguments(common)
+    _add_data_arguments(common.add_argument_group("data"))
+    _add_training_arguments(
+        common.add_argument_group(
+            "models and training (digits and MNIST; --batch-size, --seed and "
+            "--teacher also on a table)"
+        )
+    )
+    _add_output_arguments(common.add_argument_group("output"))
     return common
 
 
@@ -263,13 +268,14 @@ def _compare_parser(commands, common):
         help="teacher vs student from scratch vs distilled student",
         description=f"{_COMPARE_DESCRIPTION} {TABLE_DESCRIPTION}",
     )
-    compare.add_argument(
+    digits = compare.add_argument_group("digits and MNIST only")
+    digits.add_argument(
         "--scenario",
         choices=("transfer", "same-labels"),
         help="the experiment, described above; transfer runs on digits only "
         f"(default: {_by_dataset('scenario')})",
     )
-    compare.add_argument(
+    digits.add_argument(
         "--epochs",
         metavar="N",
         type=_positive_int,
@@ -277,10 +283,15 @@ def _compare_parser(commands, common):
         "every student; on a table, the most epochs of the mlp student, "
         f"{TABLE_DEFAULTS['epochs']} unless given (default: {_by_dataset('epochs')})",
     )
-    _add_transfer_arguments(compare)
-    _add_distillation_arguments(compare)
+    _add_transfer_arguments(
+        compare.add_argument_group(
+            "rows, seeds and students (digits' transfer scenario and tables)"
+        )
+    )
+    _add_distillation_arguments(compare.add_argument_group("distillation"))
     add_table_arguments(compare)
-    compare.add_argument(
+    measures = compare.add_argument_group("measurements and exports")
+    measures.add_argument(
         "--latency-repeats",
         metavar="N",
         type=_positive_int,
@@ -288,7 +299,7 @@ def _compare_parser(commands, common):
         help="timed runs behind each latency on 1,000 rows, three times as "
         "many on 1 row (default: %(default)s)",
     )
-    compare.add_argument(
+    measures.add_argument(
         "--export",
         metavar="DIR",
         help="write each distilled student (its first seed's) to DIR: its ONNX "

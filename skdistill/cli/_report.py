@@ -13,6 +13,7 @@ _MODEL_LABELS = {
     "distilled": "distilled student",
     "svc": "SVC() on the labels",
     "logistic": "scaled LogisticRegression() on the labels",
+    "baseline": "baseline: the most frequent label (DummyClassifier)",
 }
 
 

@@ -21,6 +21,7 @@ def _models_lines(report):
         "transfer rows",
         "svc": labeled,
         "logistic": labeled,
+        "baseline": labeled,
     }
     lines = [
         "| model | trained on | test accuracy (mean ± sd) | per seed | parameters "
@@ -163,6 +164,7 @@ _LATENCY_GROUPS = {
     "distilled": "distilled",
     "svc": "alternative",
     "logistic": "alternative",
+    "baseline": "alternative",
 }
 
 
