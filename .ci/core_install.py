@@ -86,6 +86,17 @@ with tempfile.TemporaryDirectory() as folder:
     assert (pathlib.Path(folder) / "out" / "report.json").exists()
 assert "keras" not in sys.modules and "tensorflow" not in sys.modules
 
+# The student shipped without the teacher needs no extra; its ONNX graph
+# names the one it needs.
+exported = tree.export_student()
+assert (exported.predict(frame[1800:]) == tree.predict(frame[1800:])).all()
+try:
+    skdistill.to_onnx(tree, frame[1800:])
+except ImportError as error:
+    assert "skdistill[onnx]" in str(error), error
+else:
+    raise AssertionError("to_onnx without the onnx extra did not raise ImportError")
+
 try:
     DistilledClassifier(teacher=teacher, alpha=0.0).fit(frame, y)
 except ImportError as error:
@@ -112,7 +123,8 @@ print(
     f"core install check passed: HGB teacher -> HGB student, accuracy "
     f"{accuracy:.3f}, and -> one-hot + depth-4 tree, {tree_accuracy:.3f}, on a "
     f"frame with categorical columns; import skdistill {import_s:.2f} s; a "
-    "Keras student raises ImportError naming the extra; skdistill compare "
+    "Keras student raises ImportError naming the extra; export_student() "
+    "works and to_onnx names skdistill[onnx]; skdistill compare "
     "--data table.csv --target target --students tree4 runs without Keras"
 )
 print(
