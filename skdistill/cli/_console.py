@@ -11,6 +11,38 @@ def isatty(stream):
         return False
 
 
+def keras_verbose(verbose, console):
+    """Keras's verbosity for ``--verbose``: silent below 2.
+
+    At 2, its progress bar for every epoch on a terminal, and elsewhere one
+    plain line per epoch: its bar writes ANSI codes wherever it writes.
+    """
+    if verbose < 2:
+        return 0
+    return 1 if isatty(console.stream) else 2
+
+
+def versions():
+    """The versions behind a run, for its report: pandas's and Keras's (with
+    its backend) where the run loaded them."""
+    import sklearn
+
+    from .. import __version__
+
+    found = {
+        "skdistill": __version__,
+        "scikit-learn": sklearn.__version__,
+        "python": sys.version.split()[0],
+    }
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:
+        found["pandas"] = pandas.__version__
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        found.update(keras=keras.__version__, backend=keras.backend.backend())
+    return found
+
+
 class Console:
     """What the command prints as it works: stage lines and one job progress bar.
 

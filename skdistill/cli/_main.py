@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ..utils._keras import KERAS_MISSING
-from ._console import Console, isatty
+from ._console import Console, keras_verbose, versions
 from ._errors import CommandError
 from ._image_data import load_data as _load_data
 from ._parser import DATASET_DEFAULTS, build_parser
@@ -22,38 +22,11 @@ def _settings(args, names):
     return settings
 
 
-def _versions():
-    import sklearn
-
-    from .. import __version__
-    from ..utils._keras import import_keras
-
-    keras = import_keras()
-    return {
-        "skdistill": __version__,
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "scikit-learn": sklearn.__version__,
-        "python": sys.version.split()[0],
-    }
-
-
-def _keras_verbose(args, console):
-    """Keras's verbosity for ``--verbose``: silent below 2.
-
-    At 2, its progress bar for every epoch on a terminal, and elsewhere one
-    plain line per epoch: its bar writes ANSI codes wherever it writes.
-    """
-    if args.verbose < 2:
-        return 0
-    return 1 if isatty(console.stream) else 2
-
-
 def _runner_output(args, console):
     """The arguments every runner takes for what it prints: verbosity, the
     stage-line function and the job progress bar."""
     return {
-        "verbose": _keras_verbose(args, console),
+        "verbose": keras_verbose(args.verbose, console),
         "log": console.log,
         "progress": console,
     }
@@ -181,7 +154,7 @@ def _transfer_report(args, data, settings, result):
         "sentence": interval_sentence(result["distilled_minus_scratch"]),
         "compression": result["compression"],
         "exported": result["exported"],
-        "versions": _versions(),
+        "versions": versions(),
     }
 
 
@@ -287,7 +260,7 @@ def _compare_same_labels(args):
         "summary": compare_summary(result["models"]),
         "histories": result["histories"],
         "seconds": time.perf_counter() - start,
-        "versions": _versions(),
+        "versions": versions(),
     }
     plot = "learning_curves.png"
     plot_learning_curves(
@@ -344,7 +317,7 @@ def _sweep(args):
         "settings": settings,
         **result,
         "seconds": time.perf_counter() - start,
-        "versions": _versions(),
+        "versions": versions(),
     }
     plot = "sweep.png"
     plot_sweep(report, out / plot)

@@ -6,11 +6,11 @@ report. Every problem with the user's input is a :class:`TableError`, which
 the command prints as one line with exit status 2.
 """
 
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from ._console import keras_verbose, versions
 from ._table_options import TABLE_DEFAULTS
 from ._tables import CLASSIFICATION, TableError, table_format
 
@@ -84,16 +84,6 @@ def resolve_table(args):
 def _default(args, name):
     value = getattr(args, name)
     return TABLE_DEFAULTS[name] if value is None else value
-
-
-def _keras_verbose(args, console):
-    """Keras's verbosity: silent below --verbose 2, then its bar on a
-    terminal and one plain line per epoch elsewhere (no ANSI codes)."""
-    from ._console import isatty
-
-    if args.verbose < 2:
-        return 0
-    return 1 if isatty(console.stream) else 2
 
 
 def _table_settings(args, teacher, verbose):
@@ -177,25 +167,6 @@ def _check_keras(settings):
         raise TableError(f"--students mlp: {exc}") from exc
 
 
-def _versions():
-    """The versions behind the run; Keras's only if this run loaded it."""
-    import pandas
-    import sklearn
-
-    from .. import __version__
-
-    versions = {
-        "skdistill": __version__,
-        "scikit-learn": sklearn.__version__,
-        "pandas": pandas.__version__,
-        "python": sys.version.split()[0],
-    }
-    keras = sys.modules.get("keras")
-    if keras is not None:
-        versions.update(keras=keras.__version__, backend=keras.backend.backend())
-    return versions
-
-
 def _header(args, table, settings):
     kind = table.task
     if kind == CLASSIFICATION:
@@ -237,7 +208,7 @@ def _report(args, table, settings, result):
             result["seeds"], settings.students, table.task
         ),
         "exported": result["exported"],
-        "versions": _versions(),
+        "versions": versions(),
     }
 
 
@@ -271,7 +242,7 @@ def compare_table(args, console):
 
     start = time.perf_counter()
     table, teacher, unlabeled = _load(args)
-    settings = _table_settings(args, teacher, _keras_verbose(args, console))
+    settings = _table_settings(args, teacher, keras_verbose(args.verbose, console))
     _check_keras(settings)
     out = Path(args.out or "skdistill-out/compare")
     console.log(_header(args, table, settings))
