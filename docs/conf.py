@@ -52,6 +52,10 @@ exclude_patterns = [
 
 autosummary_generate = True
 
+# "On this page" lists a class's methods as ``fit()``, not
+# ``DistilledClassifier.fit()``: the short names fit the sidebar.
+toc_object_entries_show_parents = "hide"
+
 # The class template lists methods itself; numpydoc's member tables would
 # repeat them.
 numpydoc_show_class_members = False
