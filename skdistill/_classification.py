@@ -218,7 +218,9 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
     >>> X, y = load_digits(return_X_y=True)
     >>> teacher = RandomForestClassifier(random_state=0).fit(X, y)
     >>> # A forest's probabilities are soft already: no further softening.
-    >>> clf = DistilledClassifier(teacher=teacher, temperature=1.0, random_state=0)
+    >>> clf = DistilledClassifier(
+    ...     teacher=teacher, temperature=1.0, random_state=0
+    ... )
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """

@@ -175,7 +175,9 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
     >>> X, y = make_friedman1(n_samples=600, random_state=0)
     >>> teacher = HistGradientBoostingRegressor(random_state=0).fit(X, y)
     >>> reg = DistilledRegressor(
-    ...     teacher=teacher, student=DecisionTreeRegressor(max_depth=6), alpha=0.0
+    ...     teacher=teacher,
+    ...     student=DecisionTreeRegressor(max_depth=6),
+    ...     alpha=0.0,
     ... )
     >>> reg.fit(X[:100], y[:100], X_unlabeled=X[100:]).score(X, y) > 0.7
     True

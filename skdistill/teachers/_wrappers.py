@@ -100,8 +100,10 @@ class EnsembleTeacher(BaseEstimator):
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.naive_bayes import GaussianNB
     >>> from skdistill import EnsembleTeacher
-    >>> EnsembleTeacher([LogisticRegression(), GaussianNB()], weights=[2, 1])
-    EnsembleTeacher(teachers=[LogisticRegression(), GaussianNB()], weights=[2, 1])
+    >>> members = [LogisticRegression(), GaussianNB()]
+    >>> ensemble = EnsembleTeacher(members, weights=[2, 1])
+    >>> ensemble.weights
+    [2, 1]
     """
 
     def __init__(self, teachers, *, weights=None, combine="probabilities"):
