@@ -21,16 +21,16 @@ owner's 2,000 labeled and 20,000 unlabeled rows):
 Run::
 
     python benchmarks/bench_boosting_limits.py --seeds 0
+
+Add ``--quick`` for a look in seconds (what CI runs).
 """
 
-import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import standardize, synthetic_problem
+from _harness import make_parser, make_student, make_teacher, parse
 
 
 def timed(function):
@@ -41,8 +41,6 @@ def timed(function):
 
 def expansion_times(data, teacher, seed, temperature, alpha):
     """Seconds to fit the student on hard labels and on expanded rows."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     from skdistill.students._sklearn import MIN_TARGET, soft_targets
     from skdistill.teachers._adapters import teacher_logits
 
@@ -55,12 +53,10 @@ def expansion_times(data, teacher, seed, temperature, alpha):
     X_e, y_e, w_e = X[rows], classes, q[rows, classes]
 
     def student():
-        return HistGradientBoostingClassifier(
-            max_iter=100, early_stopping=False, random_state=seed
-        )
+        return make_student("hgb100", seed)
 
     fits = {
-        "hard labels, 22,000 rows": lambda: student().fit(X, hard),
+        f"hard labels, {len(X):,} rows": lambda: student().fit(X, hard),
         f"expanded ({len(X_e):,} rows), no weights": lambda: student().fit(X_e, y_e),
         "expanded, all-ones weights": lambda: student().fit(
             X_e, y_e, sample_weight=np.ones(len(X_e))
@@ -74,21 +70,12 @@ def expansion_times(data, teacher, seed, temperature, alpha):
 
 def shares_of_teacher(data, teacher, seed, temperature, alpha):
     """Test accuracy of each way to train the student, over the teacher's."""
-    from sklearn.ensemble import (
-        HistGradientBoostingClassifier,
-        HistGradientBoostingRegressor,
-    )
-
     from skdistill import DistilledClassifier
 
     (X_l, y_l), X_u, (X_t, y_t) = data["labeled"], data["unlabeled"], data["test"]
     teacher_accuracy = teacher.score(X_t, y_t)
-    classifier = HistGradientBoostingClassifier(
-        max_iter=100, early_stopping=False, random_state=seed
-    )
-    regressor = HistGradientBoostingRegressor(
-        max_iter=100, early_stopping=False, random_state=seed
-    )
+    classifier = make_student("hgb100", seed)
+    regressor = make_student("hgb100", seed, regression=True)
     pseudo = classifier.__class__(**classifier.get_params()).fit(
         np.vstack([X_l, X_u]), np.concatenate([y_l, teacher.predict(X_u)])
     )
@@ -106,27 +93,32 @@ def shares_of_teacher(data, teacher, seed, temperature, alpha):
 
 
 def main(argv=None):
-    from bench_students import make_teacher, standardize, synthetic_problem
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(
+        __doc__, quick="2,000 teacher rows, 300 labeled, 2,000 unlabeled, 500 test"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--alpha", type=float, default=0.1)
-    args = parser.parse_args(argv)
-    sizes = {"n_teacher": 20_000, "n_labeled": 2_000, "n_unlabeled": 20_000}
+    parser.add_argument("--n-teacher", type=int, default=20_000)
+    parser.add_argument("--n-labeled", type=int, default=2_000)
+    parser.add_argument("--n-unlabeled", type=int, default=20_000)
+    parser.add_argument("--n-test", type=int, default=5_000)
+    quick = dict(seeds=[0], n_teacher=2_000, n_labeled=300, n_unlabeled=2_000)
+    args = parse(parser, argv, {**quick, "n_test": 500})
     for seed in args.seeds:
-        data = standardize(synthetic_problem(sizes, seed))
+        data = standardize(synthetic_problem(vars(args), seed))
         teacher = make_teacher("hgb", seed).fit(*data["teacher"])
         print(f"seed {seed}, T={args.temperature:g}, alpha={args.alpha:g}")
         times = expansion_times(data, teacher, seed, args.temperature, args.alpha)
-        base = times["hard labels, 22,000 rows"]
+        base = next(iter(times.values()))
         for name, seconds in times.items():
             print(f"  fit on {name:<40} {seconds:6.2f} s  {seconds / base:5.2f}x")
         shares = shares_of_teacher(data, teacher, seed, args.temperature, args.alpha)
         print(f"  teacher accuracy {shares.pop('teacher accuracy'):.4f}")
         for name, share in shares.items():
             print(f"  {name:<22} {share:.3f} of the teacher's accuracy")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

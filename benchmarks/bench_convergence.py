@@ -28,28 +28,25 @@ Run::
 
     python benchmarks/bench_convergence.py --json bench_convergence.json
 
-The tables default to ``../shared/data`` beside the checkout, or
-``$SKDISTILL_DATA_DIR``; ``--data-dir`` overrides both.
+Add ``--quick`` for a look in seconds (digits, one seed; what CI runs). The
+tables default to ``../shared/data`` beside the checkout, or
+``$SKDISTILL_DATA`` or ``$SKDISTILL_DATA_DIR``; ``--data-dir`` overrides them.
 """
 
-import argparse
-import json
-import os
 import sys
-import time
-import warnings
-from pathlib import Path
 
 import numpy as np
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from _data import PROBLEM, fill_medians, make_problem, one_hot, read_table
+from _harness import (
+    import_keras_timed,
+    make_parser,
+    parse,
+    spread,
+    timed_fit,
+    write_json,
+)
 
 PROBLEMS = ("digits", "transfer600", "nass", "lending")
-TABLES = {
-    "nass": ("nass_cds.csv.gz", "dead", "dead", ["injSeverity", "caseid"]),
-    "lending": ("lending_club.csv.gz", "Class", "bad", []),
-}
 
 
 def load_problem(name, data_dir):
@@ -64,32 +61,17 @@ def load_problem(name, data_dir):
             X.astype(np.float32), y, test_size=0.25, stratify=y, random_state=0
         )
     if name == "transfer600":
-        from bench_transfer import PROBLEM, make_problem
-
         config = dict(PROBLEM, n_teacher=0, n_labeled=600, n_unlabeled=0)
         problem = make_problem(config, 0)
         (X_train, y_train), (X_test, y_test) = problem["labeled"], problem["test"]
         return X_train, X_test, y_train, y_test
-    import pandas as pd
-
-    file, target, positive, drop = TABLES[name]
-    frame = pd.read_csv(Path(data_dir) / file)
-    y = (frame.pop(target) == positive).to_numpy().astype(np.int64)
-    frame = frame.drop(columns=drop)
-    categorical = [
-        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
-    ]
-    X = pd.get_dummies(frame, columns=categorical, dtype=np.float32).to_numpy(
-        np.float32
+    frame, y = read_table(name, data_dir)
+    X = one_hot(frame, np.float32)[0]
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=0.25, stratify=y, random_state=0
     )
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=0
-    )
-    medians = np.nanmedian(X_train, axis=0)
-    for part in (X_train, X_test):
-        rows, cols = np.nonzero(np.isnan(part))
-        part[rows, cols] = medians[cols]
-    return X_train, X_test, y_train, y_test
+    X = fill_medians(X, train)
+    return X[train], X[test], y[train], y[test]
 
 
 def scores(model, X_test, y_test):
@@ -102,14 +84,10 @@ def scores(model, X_test, y_test):
     return out
 
 
-def timed_fit(model, X, y):
-    start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model.fit(X, y)
-    seconds = time.perf_counter() - start
-    converged = not any("onverge" in type(w.message).__name__ for w in caught)
-    return seconds, converged
+def fit_converged(model, X, y):
+    """Seconds of the fit, and whether it raised no ConvergenceWarning."""
+    seconds, caught = timed_fit(model, X, y)
+    return seconds, not any("onverge" in type(w.message).__name__ for w in caught)
 
 
 def run_problem(name, data_dir, seeds, standardized):
@@ -147,9 +125,9 @@ def run_problem(name, data_dir, seeds, standardized):
             run = {"seed": seed}
             if label.startswith("Distilled"):
                 # A first fit traces the training step; the second reuses it.
-                run["first_fit_s"], _ = timed_fit(make(seed), X_train, y_train)
+                run["first_fit_s"], _ = fit_converged(make(seed), X_train, y_train)
             model = make(seed)
-            run["fit_s"], run["converged"] = timed_fit(model, X_train, y_train)
+            run["fit_s"], run["converged"] = fit_converged(model, X_train, y_train)
             final = model[-1] if hasattr(model, "steps") else model
             run["epochs"] = int(final.n_iter_)
             run.update(scores(model, X_test, y_test))
@@ -160,8 +138,8 @@ def run_problem(name, data_dir, seeds, standardized):
 
 
 def _mean_sd(values):
-    values = np.asarray(values, dtype=float)
-    return f"{values.mean():.4f} ± {values.std(ddof=1) if len(values) > 1 else 0:.4f}"
+    mean, sd = spread(values)
+    return f"{mean:.4f} ± {sd:.4f}"
 
 
 def _summary(label, runs):
@@ -203,22 +181,13 @@ def ratios(results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_dir = os.environ.get("SKDISTILL_DATA_DIR") or str(
-        HERE.parent.parent / "shared" / "data"
-    )
-    parser.add_argument("--data-dir", default=default_dir)
+    parser = make_parser(__doc__, quick="digits, one seed", data_dir=True)
     parser.add_argument("--problems", nargs="+", choices=PROBLEMS, default=PROBLEMS)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--standardized", action="store_true")
-    parser.add_argument("--json", default=None, help="write the results here")
-    args = parser.parse_args(argv)
+    args = parse(parser, argv, dict(problems=["digits"], seeds=[0]))
 
-    start = time.perf_counter()
-    from skdistill.utils._keras import import_keras
-
-    import_keras()
-    print(f"importing Keras and TensorFlow: {time.perf_counter() - start:.2f} s")
+    import_keras_timed()
     results = {
         name: run_problem(name, args.data_dir, args.seeds, args.standardized)
         for name in args.problems
@@ -234,10 +203,9 @@ def main(argv=None):
             f"fit time ratio {row['fit_time_ratio']:.2f}x"
         )
     if args.json:
-        Path(args.json).write_text(
-            json.dumps({"results": results, "summary": summary}, indent=2)
-        )
+        write_json(args.json, {"results": results, "summary": summary})
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

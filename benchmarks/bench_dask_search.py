@@ -16,25 +16,27 @@ processes on loopback through joblib's Dask backend, then prints:
 Usage::
 
     python benchmarks/bench_dask_search.py [--trees 300] [--json out.json]
+
+Add ``--quick`` for a short look (20 trees, 2 candidates x 2 folds, no joblib
+process pool; what CI runs).
 """
 
-import argparse
-import json
 import pickle
+import sys
 import time
 
 import joblib
 import numpy as np
 import psutil
+from _harness import make_parser, parse, write_json
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import GridSearchCV
 
 from skdistill import DistilledClassifier, MLPStudent, ScatteredTeacher
 
 GRID = {"temperature": [1.0, 2.0, 4.0], "alpha": [0.1, 0.5]}
-CV = 3
+QUICK_GRID = {"temperature": [1.0, 2.0], "alpha": [0.1]}
 
 
 def loopback_bytes():
@@ -42,41 +44,43 @@ def loopback_bytes():
     return counters["lo"].bytes_sent if "lo" in counters else None
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _import_keras():
+    # Runs on each worker: the imports are paid before the search is measured.
+    from skdistill.utils._keras import import_keras
+
+    import_keras()
+
+
+def parse_args(argv):
+    parser = make_parser(
+        __doc__,
+        quick="20 trees, 1 epoch, 2 candidates x 2 folds, no joblib process pool",
+    )
     parser.add_argument("--trees", type=int, default=300)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--json", default=None)
-    args = parser.parse_args(argv)
+    parser.add_argument("--cv", type=int, default=3)
+    args = parse(parser, argv, dict(trees=20, epochs=1, cv=2))
+    args.grid = QUICK_GRID if args.quick else GRID
+    return args
 
-    import distributed
 
-    X, y = load_digits(return_X_y=True)
-    teacher = RandomForestClassifier(n_estimators=args.trees, random_state=0)
-    teacher.fit(X, y)
-    estimator = DistilledClassifier(
-        teacher=teacher,
-        # The recipe as measured: standardized inputs, batches of 32, fixed
-        # epochs (no early stopping).
-        student=MLPStudent(hidden_units=(32,), standardize=True),
-        epochs=args.epochs,
-        batch_size=32,
-        n_iter_no_change=None,
-        learning_rate=0.01,
-        random_state=0,
-    )
-    n_tasks = len(GRID["temperature"]) * len(GRID["alpha"]) * CV
+def make_search(X, y, estimator, args):
+    """``search(teacher, **kwargs)``: seconds and mean test scores of the grid."""
 
-    def search(teacher=teacher, **kwargs):
+    def search(teacher, **kwargs):
         t0 = time.perf_counter()
         candidate = clone(estimator).set_params(teacher=teacher)
-        result = GridSearchCV(candidate, GRID, cv=CV, refit=False, **kwargs)
+        result = GridSearchCV(candidate, args.grid, cv=args.cv, refit=False, **kwargs)
         result.fit(X, y)
         return time.perf_counter() - t0, result.cv_results_["mean_test_score"]
 
-    results = {}
-    results["serial_s"], serial = search()
-    results["loky_s"], loky = search(n_jobs=2)
+    return search
+
+
+def on_dask(search, estimator, teacher, results):
+    """The search on a local Dask cluster, teacher in each task, then scattered."""
+    import distributed
+
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -86,11 +90,10 @@ def main(argv=None):
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        # Warm the workers (imports) so the search's traffic is measured alone.
-        client.run(lambda: __import__("skdistill")._keras.import_keras())
+        client.run(_import_keras)
         before = loopback_bytes()
         with joblib.parallel_config(backend="dask"):
-            results["dask_s"], dask = search()
+            results["dask_s"], dask = search(teacher)
         after = loopback_bytes()
         results["loopback_bytes"] = None if before is None else after - before
         # The same search with the teacher sent once, as a ScatteredTeacher;
@@ -98,38 +101,33 @@ def main(argv=None):
         before = loopback_bytes()
         shared = ScatteredTeacher(teacher, client)
         with joblib.parallel_config(backend="dask"):
-            results["dask_scattered_s"], scattered = search(teacher=shared)
+            results["dask_scattered_s"], scattered = search(shared)
         after = loopback_bytes()
         results["scattered_loopback_bytes"] = None if before is None else after - before
         results["scattered_candidate_pickle_bytes"] = len(
             pickle.dumps(clone(estimator).set_params(teacher=shared))
         )
         shared.release()
-    results["tasks"] = n_tasks
-    results["teacher_pickle_bytes"] = len(pickle.dumps(teacher))
-    results["candidate_pickle_bytes"] = len(pickle.dumps(clone(estimator)))
-    results["loky_equals_serial"] = bool(np.array_equal(loky, serial))
-    results["dask_equals_serial"] = bool(np.array_equal(dask, serial))
-    results["scattered_equals_serial"] = bool(np.array_equal(scattered, serial))
+    return dask, scattered
 
+
+def report(results, args):
+    n_tasks = results["tasks"]
     print(
-        f"grid: {n_tasks // CV} candidates x {CV} folds = {n_tasks} tasks; "
+        f"grid: {n_tasks // args.cv} candidates x {args.cv} folds = {n_tasks} tasks; "
         f"teacher: random forest, {args.trees} trees"
     )
     print(f"{'run':<22} {'time (s)':>9} {'scores equal serial':>20}")
     print(f"{'serial':<22} {results['serial_s']:>9.1f} {'-':>20}")
-    print(
-        f"{'joblib loky, n_jobs=2':<22} {results['loky_s']:>9.1f} "
-        f"{str(results['loky_equals_serial']):>20}"
-    )
-    print(
-        f"{'dask, 2 workers':<22} {results['dask_s']:>9.1f} "
-        f"{str(results['dask_equals_serial']):>20}"
-    )
-    print(
-        f"{'dask, ScatteredTeacher':<22} {results['dask_scattered_s']:>9.1f} "
-        f"{str(results['scattered_equals_serial']):>20}"
-    )
+    for label, key in (
+        ("joblib loky, n_jobs=2", "loky"),
+        ("dask, 2 workers", "dask"),
+        ("dask, ScatteredTeacher", "dask_scattered"),
+    ):
+        equal = results[f"{key.replace('dask_', '')}_equals_serial"]
+        seconds = results[f"{key}_s"]
+        if seconds is not None:
+            print(f"{label:<22} {seconds:>9.1f} {str(equal):>20}")
     mib = 2**20
     print(
         f"pickled: teacher {results['teacher_pickle_bytes']:,} bytes; one task's "
@@ -148,10 +146,44 @@ def main(argv=None):
             f"{per_task / mib:.2f} MiB per task "
             f"({per_task / results['teacher_pickle_bytes']:.2f}x the teacher)"
         )
+
+
+def main(argv=None):
+    from _harness import make_teacher
+
+    args = parse_args(argv)
+    X, y = load_digits(return_X_y=True)
+    teacher = make_teacher("rf", 0, n_estimators=args.trees).fit(X, y)
+    estimator = DistilledClassifier(
+        teacher=teacher,
+        # The recipe as measured: standardized inputs, batches of 32, fixed
+        # epochs (no early stopping).
+        student=MLPStudent(hidden_units=(32,), standardize=True),
+        epochs=args.epochs,
+        batch_size=32,
+        n_iter_no_change=None,
+        learning_rate=0.01,
+        random_state=0,
+    )
+    search = make_search(X, y, estimator, args)
+    results = {}
+    results["serial_s"], serial = search(teacher)
+    # joblib's process pool imports TensorFlow in each worker: not in --quick.
+    results["loky_s"], loky = (None, None) if args.quick else search(teacher, n_jobs=2)
+    dask, scattered = on_dask(search, estimator, teacher, results)
+    results["tasks"] = int(np.prod([len(v) for v in args.grid.values()])) * args.cv
+    results["teacher_pickle_bytes"] = len(pickle.dumps(teacher))
+    results["candidate_pickle_bytes"] = len(pickle.dumps(clone(estimator)))
+    results["loky_equals_serial"] = (
+        None if loky is None else bool(np.array_equal(loky, serial))
+    )
+    results["dask_equals_serial"] = bool(np.array_equal(dask, serial))
+    results["scattered_equals_serial"] = bool(np.array_equal(scattered, serial))
+    report(results, args)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+        write_json(args.json, results)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

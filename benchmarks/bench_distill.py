@@ -21,12 +21,13 @@ Run::
 
     python benchmarks/bench_distill.py --data ../shared/data/mnist.npz
 
-Add ``--n-train 2000 --epochs 2`` for a quick look.
+Add ``--n-train 2000 --epochs 2`` for a quick look; ``--quick`` (what CI runs)
+takes 500 rows, one epoch, no grid search, and runs the methods in this
+process (their memory figures are then not their own).
 """
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -34,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from _harness import default_data_dir, make_parser, parse, write_json
 
 TEMPERATURES = (1.0, 4.0, 10.0)
 ALPHAS = (0.1, 0.5, 0.9)
@@ -116,6 +117,19 @@ def _accuracy(model, X, y):
     return float(np.mean(np.argmax(logits, axis=1) == y))
 
 
+def _trained_accuracy(distiller, student, data, config):
+    """Fit a Keras distiller for the configured epochs; its student's accuracy."""
+    X_train, X_test, y_train, y_test = data
+    distiller.fit(
+        X_train,
+        y_train,
+        epochs=config["epochs"],
+        batch_size=config["batch_size"],
+        verbose=0,
+    )
+    return _accuracy(student, X_test, y_test)
+
+
 def _per_batch_distiller(keras, teacher, student, temperature, alpha):
     """A distiller that runs the teacher on every batch, like the notebook's."""
     import tensorflow as tf
@@ -163,7 +177,7 @@ def run_method(method, config):
     keras = import_keras()
     grid = method in ("grid_search", "independent_fits")
     n_train = config["grid_n_train"] if grid else config["n_train"]
-    X_train, X_test, y_train, y_test = _data(config, n_train)
+    data = X_train, X_test, y_train, y_test = _data(config, n_train)
     teacher = keras.models.load_model(config["teacher_path"])
     keras.utils.set_random_seed(0)
     result = {"baseline_rss_mib": _rss_mib()}
@@ -193,26 +207,12 @@ def run_method(method, config):
             optimizer="adam",
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
-        distiller.fit(
-            X_train,
-            y_train,
-            epochs=config["epochs"],
-            batch_size=config["batch_size"],
-            verbose=0,
-        )
-        result["accuracy"] = _accuracy(student, X_test, y_test)
+        result["accuracy"] = _trained_accuracy(distiller, student, data, config)
     elif method == "per_batch":
         student = _student_model()
         distiller = _per_batch_distiller(keras, teacher, student, 10.0, 0.1)
         distiller.compile(optimizer="adam")
-        distiller.fit(
-            X_train,
-            y_train,
-            epochs=config["epochs"],
-            batch_size=config["batch_size"],
-            verbose=0,
-        )
-        result["accuracy"] = _accuracy(student, X_test, y_test)
+        result["accuracy"] = _trained_accuracy(distiller, student, data, config)
     elif method == "grid_search":
         search = GridSearchCV(
             _classifier(config, teacher=teacher, epochs=config["grid_epochs"]),
@@ -286,9 +286,40 @@ def _in_subprocess(method, config):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _ratios(seconds, peak, teacher_mib):
+    """The speed-ups and the memory ratio, of those whose methods ran."""
+    limit = seconds.get("teacher_pass", 0.0) + seconds.get("scratch", 0.0)
+    seconds = {**seconds, "limit": limit}
+    speed = {
+        "keras_distiller / skdistill (speed-up, target >= 2.5)": (
+            "keras_distiller",
+            "skdistill",
+        ),
+        "per_batch / skdistill (speed-up)": ("per_batch", "skdistill"),
+        "skdistill / limit (target <= 1.15)": ("skdistill", "limit"),
+        "independent_fits / grid_search (speed-up, target >= 3)": (
+            "independent_fits",
+            "grid_search",
+        ),
+    }
+    ratios = {
+        name: seconds[a] / seconds[b]
+        for name, (a, b) in speed.items()
+        if a in seconds and seconds.get(b)
+    }
+    if {"scratch", "skdistill"} <= peak.keys():
+        ratios[
+            "skdistill peak / (scratch peak + teacher size), above baseline "
+            "(target <= 1.2)"
+        ] = peak["skdistill"] / (peak["scratch"] + teacher_mib)
+    return ratios
+
+
 def _table(results, config):
-    r = {m: results[m] for m in results}
-    limit = r["teacher_pass"]["seconds"] + r["scratch"]["seconds"]
+    r = results
+    seconds = {m: r[m]["seconds"] for m in r}
+    peak = {m: r[m]["peak_above_baseline_mib"] for m in r}
+    limit = seconds.get("teacher_pass", 0.0) + seconds.get("scratch", 0.0)
     teacher_mib = Path(config["teacher_path"]).stat().st_size / 2**20
     lines = [
         f"MNIST, {config['n_train']} training rows, {config['epochs']} epochs, batch "
@@ -300,32 +331,17 @@ def _table(results, config):
         "| peak above baseline (MiB) |",
         "|---|---:|---:|---:|---:|",
     ]
-    for method in METHODS:
+    for method in (m for m in METHODS if m in r):
         row = r[method]
         accuracy = row.get("accuracy", row.get("best_score"))
         accuracy = "-" if accuracy is None else f"{100 * accuracy:.2f}%"
-        seconds, peak, extra = (
+        seconds_, peak_, extra = (
             row[k] for k in ("seconds", "peak_rss_mib", "peak_above_baseline_mib")
         )
         lines.append(
-            f"| {method} | {seconds:.1f} | {accuracy} | {peak:.0f} | {extra:.0f} |"
+            f"| {method} | {seconds_:.1f} | {accuracy} | {peak_:.0f} | {extra:.0f} |"
         )
-    seconds = {m: r[m]["seconds"] for m in r}
-    peak = {m: r[m]["peak_above_baseline_mib"] for m in r}
-    ratios = {
-        "keras_distiller / skdistill (speed-up, target >= 2.5)": seconds[
-            "keras_distiller"
-        ]
-        / seconds["skdistill"],
-        "per_batch / skdistill (speed-up)": seconds["per_batch"] / seconds["skdistill"],
-        "skdistill / limit (target <= 1.15)": seconds["skdistill"] / limit,
-        "independent_fits / grid_search (speed-up, target >= 3)": seconds[
-            "independent_fits"
-        ]
-        / seconds["grid_search"],
-        "skdistill peak / (scratch peak + teacher size), above baseline "
-        "(target <= 1.2)": peak["skdistill"] / (peak["scratch"] + teacher_mib),
-    }
+    ratios = _ratios(seconds, peak, teacher_mib)
     lines += [
         "",
         f"limit = teacher_pass + scratch = {limit:.1f} s; teacher file "
@@ -338,9 +354,18 @@ def _table(results, config):
     return "\n".join(lines), {"limit_seconds": limit, "ratios": ratios}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", help="Keras-layout mnist.npz (default: download)")
+def parse_args(argv):
+    parser = make_parser(
+        __doc__,
+        quick="500 rows, one epoch, no grid search, in this process",
+        json_default="bench_distill.json",
+    )
+    mnist = Path(default_data_dir()) / "mnist.npz"
+    parser.add_argument(
+        "--data",
+        default=str(mnist) if mnist.exists() else None,
+        help="Keras-layout mnist.npz (default: ../shared/data's, else download)",
+    )
     parser.add_argument("--n-train", type=int, default=10_000)
     parser.add_argument("--n-test", type=int, default=2_000)
     parser.add_argument("--epochs", type=int, default=5)
@@ -354,11 +379,14 @@ def main(argv=None):
     parser.add_argument("--teacher", help="a saved notebook teacher (.keras) to reuse")
     parser.add_argument("--teacher-epochs", type=int, default=1)
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
-    parser.add_argument("--json", default="bench_distill.json", help="output file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    quick = dict(n_train=500, n_test=200, epochs=1, methods=list(METHODS[:5]))
+    return parse(parser, argv, quick)
 
+
+def main(argv=None):
+    args = parse_args(argv)
     if args.worker:
         print(json.dumps(run_method(args.worker, json.loads(args.config))))
         return 0
@@ -373,6 +401,7 @@ def main(argv=None):
         "grid_epochs": args.grid_epochs,
         "teacher_epochs": args.teacher_epochs,
     }
+    run = run_method if args.quick else _in_subprocess
     with tempfile.TemporaryDirectory() as tmp:
         if args.teacher:
             config["teacher_path"] = str(Path(args.teacher).resolve())
@@ -386,16 +415,11 @@ def main(argv=None):
         results = {}
         for method in args.methods:
             print(f"running {method} ...", flush=True)
-            results[method] = _in_subprocess(method, config)
+            results[method] = run(method, config)
             print(f"  {results[method]}", flush=True)
-        if set(args.methods) == set(METHODS):
-            table, derived = _table(results, config)
-            print("\n" + table)
-        else:
-            derived = {}
-    Path(args.json).write_text(
-        json.dumps({"config": config, "results": results, **derived}, indent=2) + "\n"
-    )
+        table, derived = _table(results, config)
+        print("\n" + table)
+    write_json(args.json, {"config": config, "results": results, **derived})
     print(f"\nwrote {args.json}")
     return 0
 

@@ -21,7 +21,8 @@ Usage::
     KERAS_BACKEND=jax python benchmarks/bench_out_of_core.py --size-gib 2
     python benchmarks/bench_out_of_core.py --in-memory --size-gib 1
 
-Linux only (reads ``/proc/self/status``).
+``--quick`` (a 0.02 GiB array) takes seconds; CI runs it. Linux only (reads
+``/proc/self/status``).
 """
 
 import argparse
@@ -32,6 +33,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _harness import make_parser, parse, write_json
 
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "skdistill-bench-out-of-core"
 
@@ -150,7 +153,7 @@ def measure(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__, quick="a 0.02 GiB array of 64 features")
     parser.add_argument("--size-gib", type=float, default=2.0)
     parser.add_argument("--features", type=int, default=512)
     parser.add_argument("--classes", type=int, default=10)
@@ -163,9 +166,8 @@ def main(argv=None):
         "--in-memory", action="store_true", help="also fit on the loaded array"
     )
     parser.add_argument("--verbose", type=int, default=0)
-    parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument("--_child", choices=["make", "measure"], help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv, dict(size_gib=0.02, features=64))
     if args.dir is None:
         args.dir = f"{DEFAULT_DIR}-{args.size_gib:g}GiB-{args.features}"
     if args._child == "make":
@@ -174,7 +176,9 @@ def main(argv=None):
         return measure(args)
 
     given = sys.argv[1:] if argv is None else list(argv)
-    forwarded = [a for a in given if a != "--in-memory"]
+    # The children get the settings, not the flags that make them.
+    forwarded = [a for a in given if a not in ("--in-memory", "--quick")]
+    forwarded += ["--size-gib", f"{args.size_gib}", "--features", f"{args.features}"]
     forwarded += ["--dir", args.dir]
     if not (Path(args.dir) / "meta.json").exists():
         print(f"writing {args.size_gib:g} GiB of rows to {args.dir} ...", flush=True)
@@ -230,7 +234,7 @@ def main(argv=None):
         f"{fraction:.3f} ({'met' if fraction < 0.25 else 'missed'})"
     )
     if args.json:
-        Path(args.json).write_text(json.dumps(runs, indent=2))
+        write_json(args.json, runs)
 
 
 if __name__ == "__main__":

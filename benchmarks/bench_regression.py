@@ -52,7 +52,8 @@ seed), the student's size (Keras: ``count_params()``, the weights; the
 ``Normalization`` layer's mean and variance are constants, not weights, so
 ``mlp_std`` counts as many as ``mlp``; trees: ``tree_.node_count``; boosting:
 nodes summed over its trees; Ridge: coefficients and intercept), fit time, and
-predict time per 1,000 rows (median of 7 calls after two warm-up calls). For
+predict time per 1,000 rows (the main job's timer: median of 7 calls after an
+untimed one). For
 every student, the paired differences over seeds (distilled − labels,
 distilled with unlabeled rows − labels, Munge − labels) in test R², with 95%
 t-intervals; an interval that covers 0 reads "no difference detectable".
@@ -75,32 +76,40 @@ Run::
 
     python benchmarks/bench_regression.py --json bench_regression.json
 
-Add ``--quick`` for a smoke test (fewer rows, 2 seeds, 20 epochs), or cut the
+Add ``--quick`` for a smoke test in seconds (what CI runs: 2,000 Friedman rows,
+2,000 NASS rows, one seed, 200 labeled rows, 5 epochs), or cut the
 run with ``--problems``, ``--students``, ``--methods``, ``--seeds``. The real
 table is read from ``--data-dir`` (default ``../shared/data`` beside the
 checkout, or ``$SKDISTILL_DATA_DIR``); without it that problem is skipped.
 """
 
-import argparse
-import math
-import os
-import re
 import sys
 import time
 import warnings
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import numpy as np  # noqa: E402
-
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR))
-
-from bench_students import _limit_threads, write_json  # noqa: E402
-from bench_transfer import predict_ms_per_1000  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
+import numpy as np
+from _data import fill_medians, string_columns
+from _harness import (
+    Run,
+    config_of,
+    finish,
+    import_keras_timed,
+    limit_threads,
+    log,
+    make_munge,
+    make_parser,
+    make_student,
+    make_teacher,
+    paired,
+    parse,
+    predict_ms,
+    size,
+    summarize,
+    timed_fit,
+    warning_texts,
+)
+from _regression_report import report
 
 PROBLEMS = ("friedman", "nass")
 STUDENTS = ("mlp", "mlp_std", "tree4", "tree8", "hgb20", "ridge")
@@ -112,6 +121,8 @@ DEFAULT_STUDENTS = {
 }
 METHODS = ("labels", "distilled", "distilled_unlabeled", "distilled_munge")
 COMPARISONS = ("distilled", "distilled_unlabeled", "distilled_munge")
+METRICS = ("r2", "rmse", "share_of_teacher_r2", "size", "fit_seconds")
+METRICS += ("predict_ms_per_1000",)
 
 NASS = {
     "file": "nass_cds.csv.gz",
@@ -119,10 +130,6 @@ NASS = {
     # caseid identifies the crash.
     "drop": ["caseid"],
 }
-
-
-# ---------------------------------------------------------------------------
-# Data
 
 
 def _split(n, n_test, n_teacher, n_labeled, seed):
@@ -140,12 +147,7 @@ def _parts(X, y, config, seed, categorical):
         n, n_test, n_teacher, config["n_labeled"], seed
     )
     # Missing numbers take the median of the non-test rows.
-    missing = np.isnan(X)
-    if missing.any():
-        train = np.concatenate([teacher, labeled, unlabeled])
-        medians = np.nanmedian(X[train], axis=0)
-        X = X.copy()
-        X[missing] = np.take(medians, np.nonzero(missing)[1])
+    X = fill_medians(X, np.concatenate([teacher, labeled, unlabeled]))
     X = X.astype(np.float32)
     return {
         "teacher": (X[teacher], y[teacher]),
@@ -174,7 +176,7 @@ def load_nass(path, max_rows=None):
     if max_rows is not None and len(frame) > max_rows:
         frame = frame.sample(n=max_rows, random_state=0)
     y = frame.pop(NASS["target"]).to_numpy(np.float64)
-    strings = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    strings = string_columns(frame)
     binary = [
         c
         for c in frame.columns
@@ -187,150 +189,76 @@ def load_nass(path, max_rows=None):
     return frame.to_numpy(np.float64), y, categorical, list(frame.columns)
 
 
-def nass_problem(table, config, seed):
-    X, y, categorical, _ = table
-    return _parts(X, y, config, seed, categorical)
-
-
-# ---------------------------------------------------------------------------
-# Models and figures
-
-
-def make_teacher(seed):
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
-    return HistGradientBoostingRegressor(random_state=seed)
-
-
-def make_student(name, seed):
+def make_regression_student(name, seed):
     """The ``student`` parameter of ``DistilledRegressor``."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.linear_model import Ridge
-    from sklearn.tree import DecisionTreeRegressor
-
     from skdistill import MLPStudent
 
-    return {
-        "mlp": lambda: None,
-        "mlp_std": lambda: MLPStudent(standardize=True),
-        "tree4": lambda: DecisionTreeRegressor(max_depth=4, random_state=seed),
-        "tree8": lambda: DecisionTreeRegressor(max_depth=8, random_state=seed),
-        # 20 iterations whatever the number of rows: with the default
-        # early_stopping="auto", fits on more than 10,000 rows would stop early
-        # and those on the labels alone would not.
-        "hgb20": lambda: HistGradientBoostingRegressor(
-            max_iter=20, early_stopping=False, random_state=seed
-        ),
-        "ridge": lambda: Ridge(),
-    }[name]()
-
-
-def model_size(model):
-    """Network weights, tree nodes, boosting nodes or linear coefficients."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
-    from skdistill import DistilledRegressor
-
-    if isinstance(model, DistilledRegressor):
-        if hasattr(model, "student_model_"):
-            return int(model.student_model_.count_params())
-        model = model.student_
-    if hasattr(model, "tree_"):
-        return int(model.tree_.node_count)
-    if isinstance(model, HistGradientBoostingRegressor):
-        return int(sum(len(p.nodes) for it in model._predictors for p in it))
-    if hasattr(model, "coef_"):
-        return int(np.size(model.coef_) + np.size(model.intercept_))
-    return -1
+    if name == "mlp":
+        return None
+    if name == "mlp_std":
+        return MLPStudent(standardize=True)
+    return make_student(name, seed, regression=True)
 
 
 def evaluate(model, X_test, y_test):
-    pred = np.asarray(model.predict(X_test), dtype=np.float64)
-    residual = y_test - pred
-    total = np.sum((y_test - y_test.mean()) ** 2)
-    return {
-        "r2": float(1 - np.sum(residual**2) / total),
-        "rmse": float(np.sqrt(np.mean(residual**2))),
-    }
+    from skdistill.cli._evaluation import regression_scores
+
+    return regression_scores(y_test, np.asarray(model.predict(X_test), np.float64))
 
 
-def paired_interval(diffs, level=0.95):
-    """Mean of paired differences and its two-sided t-interval."""
-    from scipy import stats
-
-    diffs = np.asarray(diffs, dtype=float)
-    mean = float(diffs.mean())
-    if len(diffs) < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * (
-        diffs.std(ddof=1) / math.sqrt(len(diffs))
-    )
-    return mean, float(mean - half), float(mean + half)
-
-
-class Run:
+class RegressionRun(Run):
     """One (problem, seed): the data, the fitted teacher, the students' fits."""
 
     def __init__(self, problem, seed, data, config, log, traced):
-        from skdistill import Munge
-
-        self.problem, self.seed, self.data = problem, seed, data
-        self.config, self.log, self.traced = config, log, traced
+        super().__init__({"problem": problem, "seed": seed}, config, log)
+        self.data, self.traced = data, traced
         X_t, y_t = data["teacher"]
         X_test, y_test = data["test"]
-        teacher = make_teacher(seed)
-        start = time.perf_counter()
-        teacher.fit(X_t, y_t)
-        fit_seconds = time.perf_counter() - start
+        # scikit-learn's defaults: 100 iterations, early stopping "auto".
+        teacher = make_teacher(
+            "hgb", seed, regression=True, max_iter=100, early_stopping="auto"
+        )
+        fit_seconds, _ = timed_fit(teacher, X_t, y_t)
         self.teacher = teacher
         scores = evaluate(teacher, X_test, y_test)
         self.teacher_r2 = scores["r2"]
-        n_labeled, n_unlabeled = len(data["labeled"][1]), len(data["unlabeled"])
-        size = config["munge_size"] or max(1.0, n_unlabeled / n_labeled)
-        categorical = np.nonzero(data["categorical"])[0]
-        self.munge = Munge(
-            size=size, categorical_features=categorical if len(categorical) else None
-        )
-        self.teacher_record = self._tag(
+        self.munge = make_munge(data, config)
+        self.teacher_record = self.tag(
             {
                 "student": "teacher",
                 "method": "teacher",
                 "fit_seconds": fit_seconds,
-                "size": model_size(teacher),
-                "predict_ms_per_1000": predict_ms_per_1000(teacher, X_test),
+                "size": size(teacher),
+                "predict_ms_per_1000": predict_ms(teacher, X_test),
                 "share_of_teacher_r2": 1.0,
                 "n_iter": int(teacher.n_iter_),
                 **scores,
             }
         )
         log(
-            f"[{problem} seed {seed}] teacher HGB: R² {scores['r2']:.4f}, RMSE "
+            f"{self.where} teacher HGB: R² {scores['r2']:.4f}, RMSE "
             f"{scores['rmse']:.4f}, {teacher.n_iter_} iterations, fit "
             f"{fit_seconds:.1f} s on {len(y_t):,} rows"
         )
         self._warm_cache()
 
-    def _tag(self, record):
-        return {"problem": self.problem, "seed": self.seed, **record}
-
     def _model(self, student_name, method, **params):
         from skdistill import DistilledRegressor
 
-        settings = {"random_state": self.seed, **params}
+        seed = self.tags["seed"]
+        settings = {"random_state": seed, **params}
         if student_name in KERAS_STUDENTS:
             settings.setdefault("epochs", self.config["epochs"])
+        student = make_regression_student(student_name, seed)
         if method == "labels":
             return DistilledRegressor(
-                teacher=None,
-                student=make_student(student_name, self.seed),
-                alpha=1.0,
-                **settings,
+                teacher=None, student=student, alpha=1.0, **settings
             )
         if method == "distilled_munge":
             settings["augment"] = self.munge
         return DistilledRegressor(
             teacher=self.teacher,
-            student=make_student(student_name, self.seed),
+            student=student,
             alpha=self.config["alpha"],
             **settings,
         )
@@ -361,10 +289,10 @@ class Run:
                 student=DecisionTreeRegressor(max_depth=1),
                 alpha=self.config["alpha"],
                 augment=augment,
-                random_state=self.seed,
+                random_state=self.tags["seed"],
             ).fit(X, y, X_unlabeled=X_u)
         self.log(
-            f"[{self.problem} seed {self.seed}] teacher outputs on the labeled, "
+            f"{self.where} teacher outputs on the labeled, "
             f"unlabeled and {int(round(self.munge.size * len(y))):,} Munge rows: "
             f"{time.perf_counter() - start:.1f} s"
         )
@@ -383,7 +311,7 @@ class Run:
                 model.predict(X[:10])
         self.traced.add(student_name)
         self.log(
-            f"[{self.problem}] {student_name}: training steps traced, "
+            f"[{self.tags['problem']}] {student_name}: training steps traced, "
             f"{time.perf_counter() - start:.1f} s"
         )
 
@@ -398,64 +326,30 @@ class Run:
             else {}
         )
         model = self._model(student_name, method)
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model.fit(X, y, **fit_params)
-        fit_seconds = time.perf_counter() - start
+        fit_seconds, caught = timed_fit(model, X, y, **fit_params)
         scores = evaluate(model, X_test, y_test)
-        record = self._tag(
+        record = self.tag(
             {
                 "student": student_name,
                 "method": method,
                 "alpha": model.alpha,
                 "fit_seconds": fit_seconds,
-                "size": model_size(model),
-                "predict_ms_per_1000": predict_ms_per_1000(model, X_test),
+                "size": size(model),
+                "predict_ms_per_1000": predict_ms(model, X_test),
                 "share_of_teacher_r2": scores["r2"] / self.teacher_r2,
                 "n_iter": getattr(model, "n_iter_", None),
-                "warnings": sorted(
-                    {f"{type(w.message).__name__}: {w.message}" for w in caught}
-                ),
+                "warnings": warning_texts(caught),
                 **scores,
             }
         )
         epochs = f", {record['n_iter']} epochs" if record["n_iter"] else ""
         self.log(
-            f"[{self.problem} seed {self.seed}] {student_name} {method}: R² "
+            f"{self.where} {student_name} {method}: R² "
             f"{scores['r2']:.4f}, RMSE {scores['rmse']:.4f}, share "
             f"{record['share_of_teacher_r2']:.3f}, size {record['size']:,}, fit "
             f"{fit_seconds:.2f} s{epochs}"
         )
         return record
-
-
-# ---------------------------------------------------------------------------
-# Summaries and tables
-
-METRICS = ("r2", "rmse", "share_of_teacher_r2", "size", "fit_seconds")
-METRICS += ("predict_ms_per_1000",)
-
-
-def summarize(records):
-    """Mean and sd over seeds of each (problem, student, method)."""
-    groups = {}
-    for r in records:
-        groups.setdefault((r["problem"], r["student"], r["method"]), []).append(r)
-    summary = []
-    for (problem, student, method), rows in groups.items():
-        entry = {
-            "problem": problem,
-            "student": student,
-            "method": method,
-            "seeds": [r["seed"] for r in rows],
-        }
-        for metric in METRICS:
-            values = np.array([r[metric] for r in rows], dtype=float)
-            entry[f"{metric}_mean"] = float(values.mean())
-            entry[f"{metric}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0
-        summary.append(entry)
-    return summary
 
 
 def differences(records):
@@ -477,107 +371,25 @@ def differences(records):
                 continue
             entry = {"problem": problem, "student": student, "method": method}
             entry["seeds"] = seeds
-            for metric in ("r2", "rmse"):
-                diffs = [
-                    by_key[(problem, student, method, s)][metric]
-                    - by_key[(problem, student, "labels", s)][metric]
-                    for s in seeds
-                ]
-                mean, low, high = paired_interval(diffs)
-                entry[metric] = {
-                    "per_seed": diffs,
-                    "mean": mean,
-                    "ci95": [low, high],
-                    "detectable": bool(low > 0 or high < 0),
-                }
+            entry.update(
+                paired(
+                    [by_key[(problem, student, method, s)] for s in seeds],
+                    [by_key[(problem, student, "labels", s)] for s in seeds],
+                    ("r2", "rmse"),
+                )
+            )
             found.append(entry)
     return found
 
 
-def _pm(entry, metric, digits, scale=1.0):
-    return (
-        f"{scale * entry[f'{metric}_mean']:.{digits}f} ± "
-        f"{scale * entry[f'{metric}_sd']:.{digits}f}"
-    )
-
-
-def problem_table(summary, problem):
-    order = {s: i for i, s in enumerate(("teacher", *STUDENTS))}
-    methods = {m: i for i, m in enumerate(("teacher", *METHODS))}
-    rows = sorted(
-        (s for s in summary if s["problem"] == problem),
-        key=lambda s: (order[s["student"]], methods[s["method"]]),
-    )
-    lines = [
-        "| student | method | R² | RMSE | share of teacher R² | size | fit s "
-        "| predict ms/1k |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for s in rows:
-        lines.append(
-            f"| {s['student']} | {s['method']} | {_pm(s, 'r2', 4)} | "
-            f"{_pm(s, 'rmse', 3)} | {_pm(s, 'share_of_teacher_r2', 3)} | "
-            f"{s['size_mean']:,.0f} | {_pm(s, 'fit_seconds', 2)} | "
-            f"{_pm(s, 'predict_ms_per_1000', 2)} |"
-        )
-    return "\n".join(lines)
-
-
-def verdict(d):
-    low, high = d["ci95"]
-    if math.isnan(low):
-        return "one seed, no interval"
-    if not (low > 0 or high < 0):
-        return "no difference detectable"
-    return "higher R² than labels" if low > 0 else "lower R² than labels"
-
-
-def differences_table(found, problem):
-    lines = [
-        "| student | method − labels | Δ R² | 95% t-interval | Δ RMSE | verdict (R²) |",
-        "|---|---|---:|---:|---:|---|",
-    ]
-    for d in found:
-        if d["problem"] != problem:
-            continue
-        r2, rmse = d["r2"], d["rmse"]
-        low, high = r2["ci95"]
-        lines.append(
-            f"| {d['student']} | {d['method']} | {r2['mean']:+.4f} | "
-            f"[{low:+.4f}, {high:+.4f}] | {rmse['mean']:+.3f} | {verdict(r2)} |"
-        )
-    return "\n".join(lines)
-
-
-def differences_sentences(found, problem):
-    lines = []
-    for d in found:
-        if d["problem"] != problem or d["method"] == "distilled":
-            continue
-        r2 = d["r2"]
-        low, high = r2["ci95"]
-        what = {
-            "distilled_unlabeled": "distilled with unlabeled rows",
-            "distilled_munge": "distilled with Munge rows",
-        }[d["method"]]
-        lines.append(
-            f"- {d['student']}, {what} − labels: ΔR² {r2['mean']:+.4f}, 95% "
-            f"t-interval [{low:+.4f}, {high:+.4f}] over {len(d['seeds'])} seeds: "
-            f"{verdict(r2)}."
-        )
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------
-# Main
-
-
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    default_dir = os.environ.get("SKDISTILL_DATA_DIR") or str(
-        HERE.parent.parent / "shared" / "data"
+    parser = make_parser(
+        __doc__,
+        quick="2,000 Friedman rows, 2,000 NASS rows, one seed, 200 labeled rows, "
+        "5 epochs",
+        threads=True,
+        data_dir=True,
     )
-    parser.add_argument("--data-dir", default=default_dir)
     parser.add_argument(
         "--seeds", type=int, default=3, help="number of seeds (0, 1, ...)"
     )
@@ -606,38 +418,44 @@ def parse_args(argv):
         help="synthetic rows per labeled row (default: as many as unlabeled rows)",
     )
     parser.add_argument("--epochs", type=int, default=200, help="Keras students")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="threads of OpenMP, BLAS and TensorFlow (0: their defaults)",
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="4,000 Friedman rows, 6,000 NASS rows, 2 seeds, 20 epochs",
-    )
-    parser.add_argument("--json", default=None, help="write the figures here")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.seeds = min(args.seeds, 2)
-        args.friedman_rows = min(args.friedman_rows, 4_000)
-        args.nass_rows = min(args.nass_rows or 6_000, 6_000)
-        args.epochs = min(args.epochs, 20)
+    quick = dict(seeds=1, friedman_rows=2_000, nass_rows=2_000, n_labeled=200)
+    args = parse(parser, argv, {**quick, "epochs": 5})
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
     return args
 
 
+def run_problem(problem, table, students, config, started):
+    """Every seed's records of one problem, and its rows' description."""
+    records, traced = [], set()
+    for seed in config["seed_list"]:
+        if problem == "friedman":
+            data = friedman_problem(config, seed)
+        else:
+            data = _parts(*table[:2], config, seed, table[2])
+        n_features = data["labeled"][0].shape[1]
+        head = (
+            f"teacher {len(data['teacher'][1]):,}, labeled "
+            f"{len(data['labeled'][1]):,}, unlabeled {len(data['unlabeled']):,}, "
+            f"test {len(data['test'][1]):,}; {n_features} features"
+        )
+        log(f"[{problem} seed {seed}] rows: {head}")
+        run = RegressionRun(problem, seed, data, config, log, traced)
+        records.append(run.teacher_record)
+        for student in students:
+            for method in config["methods"]:
+                records.append(run.fit(student, method))
+        log(
+            f"[{problem} seed {seed}] done; "
+            f"{time.perf_counter() - started:.0f} s so far"
+        )
+    return records, head
+
+
 def main(argv=None):
     args = parse_args(argv)
-    config = {k: v for k, v in vars(args).items() if k != "json"}
-    seeds = list(range(args.seeds))
-    config["seed_list"] = seeds
-
-    def log(text):
-        print(text, flush=True)
-
+    config = config_of(args)
+    config["seed_list"] = list(range(args.seeds))
     students = {
         p: tuple(args.students) if args.students else DEFAULT_STUDENTS[p]
         for p in args.problems
@@ -645,100 +463,36 @@ def main(argv=None):
     config["students_by_problem"] = students
     need_keras = any(s in KERAS_STUDENTS for ss in students.values() for s in ss)
     started = time.perf_counter()
-    limiter = _limit_threads(args.threads, need_keras)  # noqa: F841
+    limiter = limit_threads(args.threads, need_keras)  # noqa: F841
     if need_keras:
-        from skdistill.utils._keras import import_keras
+        import_keras_timed()
 
-        start = time.perf_counter()
-        import_keras()
-        log(f"importing Keras and TensorFlow: {time.perf_counter() - start:.1f} s")
-
-    records, used, heads = [], [], {}
+    records, heads = [], {}
     for problem in args.problems:
+        table = None
         if problem == "nass":
             path = Path(args.data_dir) / NASS["file"]
             if not path.exists():
                 log(f"[nass] skipped: {path} not found (give --data-dir)")
                 continue
             table = load_nass(path, args.nass_rows)
-        used.append(problem)
-        traced = set()
-        for seed in seeds:
-            if problem == "friedman":
-                data = friedman_problem(config, seed)
-            else:
-                data = nass_problem(table, config, seed)
-            n_features = data["labeled"][0].shape[1]
-            sizes = (
-                f"teacher {len(data['teacher'][1]):,}, labeled "
-                f"{len(data['labeled'][1]):,}, unlabeled {len(data['unlabeled']):,}, "
-                f"test {len(data['test'][1]):,}; {n_features} features"
-            )
-            heads[problem] = sizes
-            log(f"[{problem} seed {seed}] rows: {sizes}")
-            run = Run(problem, seed, data, config, log, traced)
-            records.append(run.teacher_record)
-            for student in students[problem]:
-                for method in args.methods:
-                    records.append(run.fit(student, method))
-            log(
-                f"[{problem} seed {seed}] done; "
-                f"{time.perf_counter() - started:.0f} s so far"
-            )
-    elapsed = time.perf_counter() - started
-    summary = summarize(records)
+        found, heads[problem] = run_problem(
+            problem, table, students[problem], config, started
+        )
+        records += found
+    summary = summarize(records, ("problem", "student", "method"), METRICS)
     found = differences(records)
-
-    print()
-    print(
-        f"Distilled fits: alpha={args.alpha:g}; labels: alpha=1, no teacher. "
-        f"Seeds {seeds}; mean ± sd (ddof=1) over seeds. Teacher: "
-        "HistGradientBoostingRegressor() on the teacher rows. Size: network "
-        "weights, tree nodes or coefficients. Fit times exclude the teacher's "
-        f"pass. Keras students: at most {args.epochs} epochs, early stopping "
-        "after 10 without improvement."
+    report(args, config, heads, records, summary, found)
+    return finish(
+        args,
+        started,
+        {
+            "config": config,
+            "records": records,
+            "summary": summary,
+            "differences": found,
+        },
     )
-    for problem in used:
-        if problem == "friedman":
-            head = (
-                f"friedman (make_friedman1, {args.friedman_rows:,} rows, noise "
-                f"{args.noise:g}): {heads[problem]}"
-            )
-        else:
-            head = f"nass ({NASS['file']}, target {NASS['target']}): {heads[problem]}"
-        print(f"\n### {head}\n")
-        print(problem_table(summary, problem))
-        print(
-            f"\nPaired differences against labels ({problem}), over seeds, "
-            "95% t-intervals:\n"
-        )
-        print(differences_table(found, problem))
-        print()
-        print(differences_sentences(found, problem))
-    caught = {}
-    for r in records:
-        for w in r.get("warnings", ()):
-            # One line per kind of warning: numbers (rcond = ...) vary.
-            key = re.sub(r"\d[\d.e+-]*", "#", w)
-            caught.setdefault(key, []).append(f"{r['student']} {r['method']}")
-    if caught:
-        print("\nWarnings raised in the timed fits (# stands for numbers):")
-        for w, fits in sorted(caught.items()):
-            print(f"- {w} ({len(fits)} fits; {', '.join(sorted(set(fits)))})")
-    print(f"\ntotal time {elapsed:.0f} s")
-    if args.json:
-        write_json(
-            args.json,
-            {
-                "config": config,
-                "elapsed_seconds": elapsed,
-                "records": records,
-                "summary": summary,
-                "differences": found,
-            },
-        )
-        print(f"wrote {args.json}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ export by ``skops.io.dumps`` (scikit-learn exports; the types
 ``skops.io.get_untrusted_types`` names), of the graph
 (``SerializeToString``) and of the bare student (``est.student_`` pickled,
 and with ``est.preprocessor_``); predict latency, median and 99th percentile
-(ms) of repeated calls after 5 untimed ones, on 1 row and 1,000 rows (test rows
+(ms) of repeated calls after an untimed one, on 1 row and 1,000 rows (test rows
 tiled), native pools on one thread (``threadpoolctl``; TensorFlow's set at
 start-up); agreement with the estimator on the test rows (share of equal
 labels, largest absolute probability difference). Then the ratios ONNX /
@@ -38,14 +38,13 @@ Run::
 
     python benchmarks/bench_serving.py --json bench_serving.json
 
-``--quick`` (digits, the forest, fewer calls) takes well under a minute. The
+``--quick`` (digits, the forest, 10 epochs, fewer calls; what CI runs) takes
+well under a minute. Latencies are the main job's timer (one untimed call,
+then the timed ones). The
 table is read from ``--data-dir`` (default ``$SKDISTILL_DATA``, else
 ``$SKDISTILL_DATA_DIR``, else ``../shared/data`` beside the checkout).
 """
 
-import argparse
-import json
-import os
 import pickle
 import sys
 import time
@@ -53,11 +52,18 @@ import warnings
 from functools import partial
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+from _data import make_encoder
+from _harness import log_err as log
+from _harness import (
+    make_parser,
+    make_student,
+    make_teacher,
+    markdown,
+    parse,
+    write_json,
+)
 
-import numpy as np  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
 CHOICES = {
     "datasets": ("digits", "lending"),
     "teachers": ("rf", "hgb"),
@@ -65,7 +71,6 @@ CHOICES = {
 }
 SERVERS = ("estimator", "export", "onnx")
 LENDING = {"file": "lending_club.csv.gz", "target": "Class"}
-log = partial(print, file=sys.stderr, flush=True)
 # Shares of the rows: teacher (and labeled) rows, transfer rows; the rest test.
 SHARES = {"digits": (0.5, 0.25), "lending": (0.4, 0.35)}
 
@@ -99,40 +104,18 @@ def load_data(name, data_dir, seed):
     }
 
 
-def make_encoder(frame):
-    """One-hot the string columns, scale the numbers (a fresh, unfitted one)."""
-    import pandas as pd
-    from sklearn.compose import make_column_transformer
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    strings = [c for c in frame.columns if c not in numeric]
-    return make_column_transformer(
-        (OneHotEncoder(handle_unknown="ignore", sparse_output=False), strings),
-        (StandardScaler(), numeric),
-    )
-
-
-def make_teacher(name, X, seed):
+def make_served_teacher(name, X, seed):
     """The unfitted teacher; on a frame, behind the one-hot encoder."""
-    from sklearn.ensemble import HistGradientBoostingClassifier as HGB
-    from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline
 
-    if name == "rf":
-        model = RandomForestClassifier(n_estimators=300, n_jobs=1, random_state=seed)
-    else:
-        model = HGB(max_iter=300, early_stopping=False, random_state=seed)
+    model = make_teacher(name, seed, **({"n_jobs": 1} if name == "rf" else {}))
     return model if isinstance(X, np.ndarray) else make_pipeline(make_encoder(X), model)
 
 
 def make_distiller(name, teacher, X, config):
     """An unfitted DistilledClassifier of the named student."""
-    from sklearn.ensemble import HistGradientBoostingClassifier as HGB
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.tree import DecisionTreeClassifier
 
     from skdistill import DistilledClassifier, MLPStudent
 
@@ -140,17 +123,14 @@ def make_distiller(name, teacher, X, config):
     encoder = None if isinstance(X, np.ndarray) else make_encoder(X)
     params = {"temperature": config["temperature"], "preprocessor": encoder}
     if name == "logreg":
-        params["student"] = LogisticRegression(max_iter=1000)
+        params["student"] = make_student("logreg", seed)
         params["preprocessor"] = StandardScaler() if encoder is None else encoder
     elif name == "mlp":
         student = MLPStudent(hidden_units=(32,), standardize=encoder is None)
         params.update(student=student, temperature=4.0, epochs=config["epochs"])
     else:
-        student = (
-            DecisionTreeClassifier(max_depth=int(name[4:]), random_state=seed)
-            if name.startswith("tree")
-            else HGB(max_iter=30, max_depth=3, early_stopping=False, random_state=seed)
-        )
+        depth = {"max_depth": 3} if name.startswith("hgb") else {}
+        student = make_student(name, seed, **depth)
         # A one-hot Pipeline: to_onnx refuses native categorical features.
         pipe = student if encoder is None else make_pipeline(encoder, student)
         params.update(student=pipe, preprocessor=None)
@@ -194,31 +174,21 @@ def make_servers(est, export, session):
     return servers
 
 
-def latency_ms(call, repeats, warmup=5):
-    """Median and 99th percentile (ms) of ``repeats`` timed calls after warm-up."""
-    for _ in range(warmup):
-        call()
-    times = np.empty(repeats)
-    for i in range(repeats):
-        start = time.perf_counter()
-        call()
-        times[i] = time.perf_counter() - start
-    median, p99 = 1000 * np.percentile(times, [50, 99])
-    return {"median": float(median), "p99": float(p99)}
-
-
 def time_server(prepare, proba, X_test, config):
-    """Latency on the first test row and on 1,000 rows (the test rows tiled)."""
-    from threadpoolctl import threadpool_limits
+    """Latency on the first test row and on 1,000 rows (the test rows tiled).
+
+    The main job's timer; the inputs are made before it runs, so the timed
+    call is ``proba`` on them alone.
+    """
+    from skdistill.cli._evaluation import latency
 
     out = {}
-    with threadpool_limits(limits=1):
-        for key, index, repeats in (
-            ("1", [0], config["repeats"]),
-            ("1000", np.resize(np.arange(len(X_test)), 1000), config["repeats_1000"]),
-        ):
-            inputs = prepare(_take(X_test, index))
-            out[key] = latency_ms(partial(proba, inputs), repeats)
+    for n_rows, repeats in ((1, config["repeats"]), (1000, config["repeats_1000"])):
+        inputs = prepare(_take(X_test, np.resize(np.arange(len(X_test)), n_rows)))
+        found = latency(
+            lambda _, x=inputs: proba(x), X_test, n_rows=n_rows, repeats=repeats
+        )
+        out[str(n_rows)] = {"median": found["median"], "p99": found["p99"]}
     return out
 
 
@@ -293,7 +263,7 @@ def measure(name, est, data, config):
 def run_pair(dataset, teacher_name, data, config):
     """Fit the teacher, time it, then every student; the records of the pair."""
     X, y = data["train"]
-    teacher = make_teacher(teacher_name, X, config["seed"])
+    teacher = make_served_teacher(teacher_name, X, config["seed"])
     start = time.perf_counter()
     teacher.fit(X, y)
     X_test, y_test = data["test"]
@@ -326,14 +296,9 @@ HEADERS = {
 }
 
 
-def markdown(kind, rows):
-    """A markdown table; columns of numbers right-aligned."""
-    header = HEADERS[kind]
-    columns = zip(*rows, strict=True)
-    numeric = [any(str(c)[:1].isdigit() for c in col) for col in columns]
-    rule = "|" + "".join("---:|" if n else "---|" for n in numeric)
-    body = [f"| {' | '.join(map(str, row))} |" for row in rows]
-    return "\n".join([f"| {header} |", rule, *body])
+def table(kind, rows):
+    """A markdown table of one kind; columns of numbers right-aligned."""
+    return markdown(HEADERS[kind].split(" | "), rows)
 
 
 def _kb(record, key):
@@ -383,7 +348,7 @@ def block_tables(head, records):
     """The three markdown tables of one (dataset, teacher) pair."""
     t = head["teacher_latency_ms"]
     rows = [table_rows(r) for r in records]
-    tables = {kind: markdown(kind, [r[kind] for r in rows]) for kind in rows[0]}
+    tables = {kind: table(kind, [r[kind] for r in rows]) for kind in rows[0]}
     return (
         f"\n### {head['dataset']}, teacher {head['teacher']}: test accuracy "
         f"{head['teacher_accuracy']:.4f}, {head['teacher_bytes'] / 1024:,.0f} KB "
@@ -419,7 +384,7 @@ def ratios_table(records):
         "\n### Ratios (targets: ONNX/estimator 1 row <= 0.1 for tree8 and mlp; "
         "export/bare bytes <= 1.1; bare+prep: the student pickled with the "
         "estimator's fitted preprocessor_, where it has one)\n\n"
-        + markdown("ratios", rows)
+        + table("ratios", rows)
     )
 
 
@@ -434,9 +399,9 @@ def notes(records):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    env = os.environ.get("SKDISTILL_DATA") or os.environ.get("SKDISTILL_DATA_DIR")
-    parser.add_argument("--data-dir", default=env or ROOT.parent / "shared" / "data")
+    parser = make_parser(
+        __doc__, quick="digits, the forest, 10 epochs, fewer calls", data_dir=True
+    )
     for flag, choices in CHOICES.items():
         parser.add_argument(f"--{flag}", nargs="+", choices=choices, default=choices)
     for flag, kind, default, text in (
@@ -448,14 +413,8 @@ def parse_args(argv):
         ("n-sample", int, 500, "training rows given to to_onnx"),
     ):
         parser.add_argument(f"--{flag}", type=kind, default=default, help=text)
-    parser.add_argument("--quick", action="store_true", help="digits, forest, short")
-    parser.add_argument("--json", default=None, help="write the figures here")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.datasets, args.teachers = ["digits"], ["rf"]
-        args.epochs = min(args.epochs, 30)
-        args.repeats, args.repeats_1000 = 50, 10
-    return args
+    quick = dict(datasets=["digits"], teachers=["rf"], epochs=10)
+    return parse(parser, argv, {**quick, "repeats": 50, "repeats_1000": 10})
 
 
 def main(argv=None):
@@ -489,7 +448,7 @@ def main(argv=None):
     if args.json:
         payload = {"config": config, "elapsed_seconds": elapsed}
         payload.update(teachers=heads, records=records)
-        Path(args.json).write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        write_json(args.json, payload)
         log(f"wrote {args.json}")
     return 0
 

@@ -24,30 +24,16 @@ Run::
 
     python benchmarks/bench_transfer.py
 
-Add ``--seeds 0 --n-unlabeled 5000`` for a quick look.
+Add ``--quick`` for a look in seconds (what CI runs), or cut the run with
+``--seeds 0 --n-unlabeled 5000``.
 """
 
-import argparse
-import json
-import os
 import sys
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import numpy as np  # noqa: E402
-
-# The synthetic problem's shape (make_classification), the flags' defaults.
-PROBLEM = {
-    "n_test": 5_000,
-    "n_features": 20,
-    "n_informative": 12,
-    "n_redundant": 4,
-    "n_classes": 5,
-    "n_clusters": 3,
-    "class_sep": 1.0,
-}
+import numpy as np
+from _data import PROBLEM, make_problem
+from _harness import make_parser, markdown, parse, predict_ms, spread, write_json
 
 METHODS = (
     "teacher",
@@ -59,63 +45,9 @@ METHODS = (
 )
 
 
-def make_problem(config, seed):
-    """Teacher rows, the owner's labeled and unlabeled rows, and test rows."""
-    from sklearn.datasets import make_classification
-
-    sizes = [
-        config["n_teacher"],
-        config["n_labeled"],
-        config["n_unlabeled"],
-        config["n_test"],
-    ]
-    X, y = make_classification(
-        n_samples=sum(sizes),
-        n_features=config["n_features"],
-        n_informative=config["n_informative"],
-        n_redundant=config["n_redundant"],
-        n_classes=config["n_classes"],
-        n_clusters_per_class=config["n_clusters"],
-        class_sep=config["class_sep"],
-        flip_y=0.0,
-        random_state=seed,
-    )
-    X = X.astype(np.float32)
-    bounds = np.cumsum([0, *sizes])
-    parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    # The unlabeled rows' labels are dropped: no method sees them.
-    return {
-        "teacher": (X[parts[0]], y[parts[0]]),
-        "labeled": (X[parts[1]], y[parts[1]]),
-        "unlabeled": X[parts[2]],
-        "test": (X[parts[3]], y[parts[3]]),
-    }
-
-
-def predict_ms_per_1000(model, X, repeats=7):
-    """Median milliseconds of ``model.predict`` on 1,000 rows of ``X``.
-
-    ``X`` is an array or a pandas DataFrame; a frame's rows are repeated as
-    a frame, so its columns and dtypes reach the model as they are.
-    """
-    if hasattr(X, "iloc"):
-        rows = X.iloc[np.resize(np.arange(len(X)), 1000)].reset_index(drop=True)
-    else:
-        rows = np.resize(X, (1000, X.shape[1]))
-    # Warm-up: a Keras student traces its forward pass on its second call.
-    model.predict(rows)
-    model.predict(rows)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.predict(rows)
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
-
-
 def run_seed(config, seed, log=print):
     """Fit every method on one seed's problem; return their figures."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from _harness import make_teacher
     from sklearn.neural_network import MLPClassifier
 
     from skdistill import DistilledClassifier, MLPStudent, Munge
@@ -124,9 +56,7 @@ def run_seed(config, seed, log=print):
     X_test, y_test = data["test"]
     width = tuple(config["hidden_units"])
 
-    teacher = HistGradientBoostingClassifier(
-        max_iter=300, early_stopping=False, random_state=seed
-    )
+    teacher = make_teacher("hgb", seed)
 
     def student(**params):
         # The teacher is fitted (first) before any student is.
@@ -184,21 +114,20 @@ def run_seed(config, seed, log=print):
         results[method] = {
             "accuracy": accuracy,
             "fit_seconds": seconds,
-            "predict_ms_per_1000": predict_ms_per_1000(model, X_test),
+            "predict_ms_per_1000": predict_ms(model, X_test),
         }
         log(f"  seed {seed} {method:<20} accuracy {accuracy:.4f}  fit {seconds:.1f} s")
     return results
 
 
 def summarize(per_seed):
-    """Mean and standard deviation over seeds of each method's figures."""
-    methods = list(per_seed[0])
+    """Mean and standard deviation (``ddof=0``) over seeds of each method's figures."""
     summary = {}
-    for method in methods:
-        acc = np.array([r[method]["accuracy"] for r in per_seed])
+    for method in per_seed[0]:
+        mean, sd = spread([r[method]["accuracy"] for r in per_seed], population=True)
         summary[method] = {
-            "accuracy_mean": float(acc.mean()),
-            "accuracy_std": float(acc.std()),
+            "accuracy_mean": mean,
+            "accuracy_std": sd,
             "predict_ms_per_1000": float(
                 np.median([r[method]["predict_ms_per_1000"] for r in per_seed])
             ),
@@ -230,29 +159,44 @@ def targets(summary):
 
 
 def table(summary, config):
-    lines = [
+    head = (
         f"{config['n_teacher']:,} teacher rows; the owner has {config['n_labeled']:,} "
         f"labeled and {config['n_unlabeled']:,} unlabeled rows; "
-        f"{config['n_test']:,} test rows; seeds {config['seeds']}",
-        "",
-        "| method | test accuracy (mean ± sd) | predict, ms per 1,000 rows "
-        "| fit time (s) |",
-        "|---|---:|---:|---:|",
-    ]
-    for method, s in summary.items():
-        lines.append(
-            f"| {method} | {100 * s['accuracy_mean']:.2f}% ± "
-            f"{100 * s['accuracy_std']:.2f} | {s['predict_ms_per_1000']:.2f} "
-            f"| {s['fit_seconds']:.1f} |"
-        )
-    lines += ["", "| target | value | met |", "|---|---:|:---:|"]
-    for text, value, met in targets(summary):
-        lines.append(f"| {text} | {value:.3f} | {'yes' if met else 'no'} |")
-    return "\n".join(lines)
+        f"{config['n_test']:,} test rows; seeds {config['seeds']}"
+    )
+    methods = markdown(
+        [
+            "method",
+            "test accuracy (mean ± sd)",
+            "predict, ms per 1,000 rows",
+            "fit time (s)",
+        ],
+        [
+            [
+                method,
+                f"{100 * s['accuracy_mean']:.2f}% ± {100 * s['accuracy_std']:.2f}",
+                f"{s['predict_ms_per_1000']:.2f}",
+                f"{s['fit_seconds']:.1f}",
+            ]
+            for method, s in summary.items()
+        ],
+        "lrrr",
+    )
+    found = markdown(
+        ["target", "value", "met"],
+        [[t, f"{v:.3f}", "yes" if m else "no"] for t, v, m in targets(summary)],
+        "lrc",
+    )
+    return f"{head}\n\n{methods}\n\n{found}"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(argv):
+    parser = make_parser(
+        __doc__,
+        quick="one seed, 2,000 teacher rows, 300 labeled, 2,000 unlabeled, "
+        "500 test rows, 3 epochs",
+        json_default="bench_transfer.json",
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--n-teacher", type=int, default=20_000)
     parser.add_argument("--n-labeled", type=int, default=2_000)
@@ -279,9 +223,25 @@ def main(argv=None):
         help="synthetic rows per labeled or unlabeled row, with unlabeled rows",
     )
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=METHODS)
-    parser.add_argument("--json", default="bench_transfer.json", help="output file")
-    args = parser.parse_args(argv)
-    config = {k: v for k, v in vars(args).items() if k != "json"}
+    return parse(
+        parser,
+        argv,
+        dict(
+            seeds=[0],
+            n_teacher=2_000,
+            n_labeled=300,
+            n_unlabeled=2_000,
+            n_test=500,
+            epochs=3,
+            scratch_epochs=3,
+            munge_size=2.0,
+        ),
+    )
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    config = {k: v for k, v in vars(args).items() if k not in ("json", "quick")}
     config["methods"] = list(args.methods)
     if "teacher" not in config["methods"]:
         config["methods"].insert(0, "teacher")  # the students need it
@@ -292,20 +252,17 @@ def main(argv=None):
         per_seed.append(run_seed(config, seed, log=lambda s: print(s, flush=True)))
     summary = summarize(per_seed)
     print("\n" + table(summary, config))
-    Path(args.json).write_text(
-        json.dumps(
-            {
-                "config": config,
-                "per_seed": per_seed,
-                "summary": summary,
-                "targets": [
-                    {"target": t, "value": v, "met": bool(m)}
-                    for t, v, m in targets(summary)
-                ],
-            },
-            indent=2,
-        )
-        + "\n"
+    write_json(
+        args.json,
+        {
+            "config": config,
+            "per_seed": per_seed,
+            "summary": summary,
+            "targets": [
+                {"target": t, "value": v, "met": bool(m)}
+                for t, v, m in targets(summary)
+            ],
+        },
     )
     print(f"\nwrote {args.json}")
     return 0
