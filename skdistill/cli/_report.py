@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ._figures import figure
 from ._formats import format_bytes, latency_cell
-from ._shipping import shipped_lines
+from ._shipping import shipped_section
 
 _MODEL_LABELS = {
     "teacher": "teacher",
@@ -132,18 +132,11 @@ def compare_markdown(report, plot="learning_curves.png"):
         _MODEL_LABELS[name]: row for name, row in models.items() if "shipped" in row
     }
     if students:
-        shipped, notes = shipped_lines(
-            students, models["teacher"], served="the estimator (its .keras file)"
-        )
         lines += [
             "",
-            "What serving each student costs: its ONNX graph (skdistill.to_onnx) "
-            "in ONNX Runtime on one thread, the student as the estimator serves "
-            "it (size on disk), and the teacher (median and 99th percentile of "
-            "the timed calls, native threads held to one):",
-            "",
-            *shipped,
-            *([""] + notes if notes else []),
+            *shipped_section(
+                students, models["teacher"], served="the estimator (its .keras file)"
+            ),
         ]
     lines += _image("Learning curves", plot)
     return "\n".join(lines) + "\n"

@@ -184,3 +184,28 @@ def shipped_lines(students, teacher, served="the estimator (its student pickled)
         )
     )
     return lines, notes
+
+
+def shipped_section(students, teacher, served="the estimator (its student pickled)"):
+    """report.md's paragraph and table on what serving each student costs
+    (see :func:`shipped_lines`), with why a student has no graph."""
+    table, notes = shipped_lines(students, teacher, served)
+    return [
+        "What serving each student costs: its ONNX graph "
+        "(skdistill.to_onnx) in ONNX Runtime on one thread, the estimator, and "
+        "the teacher (median and 99th percentile of the timed calls, native "
+        "threads held to one):",
+        "",
+        *table,
+        *([""] + notes if notes else []),
+    ]
+
+
+def exported_section(directory, exported):
+    """report.md's lines on what ``--export`` wrote, by student; none without."""
+    if not exported:
+        return []
+    lines = ["", f"Exported to `{directory}`:", ""]
+    for name, files in exported.items():
+        lines += [f"{name}:", *loading_lines(files)]
+    return lines

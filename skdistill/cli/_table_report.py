@@ -7,7 +7,7 @@ import numpy as np
 
 from ._figures import plot_score_latency
 from ._formats import format_bytes, latency_cell
-from ._shipping import loading_lines, shipped_lines
+from ._shipping import exported_section, shipped_section
 from ._stats import mean_sd, paired_interval, pooled_latency, pooled_shipped
 from ._table_models import WAYS
 from ._tables import CLASSIFICATION
@@ -204,13 +204,13 @@ def models_table(report):
 
 
 def shipped_table(report):
-    """:func:`shipped_lines` of the table run's distilled students and teacher."""
+    """:func:`shipped_section` of the table run's distilled students."""
     students = {
         key.split(":")[0]: model
         for key, model in report["models"].items()
         if model["kind"] == "distilled"
     }
-    return shipped_lines(students, report["models"]["teacher"])
+    return shipped_section(students, report["models"]["teacher"])
 
 
 def _difference_cells(entry, metric):
@@ -322,7 +322,6 @@ def table_markdown(report, plot="latency.png"):
     """The table run's report.md."""
     task, metric = report["task"], METRIC_LABELS[main_metric(report["task"])]
     settings = ", ".join(f"{k}={v}" for k, v in report["settings"].items())
-    shipped, notes = shipped_table(report)
     lines = [
         f"# skdistill compare: {report['data']}, target {report['target']} ({task})",
         "",
@@ -342,12 +341,7 @@ def table_markdown(report, plot="latency.png"):
         "on 1,000 rows, with its 99th percentile. Native threads (OpenMP, "
         "BLAS) are held to one for every fit and timing.",
         "",
-        "What serving each distilled student costs: its ONNX graph "
-        "(skdistill.to_onnx) in ONNX Runtime on one thread, the estimator, and "
-        "the teacher (median and 99th percentile over the seeds' timed calls):",
-        "",
-        *shipped,
-        *([""] + notes if notes else []),
+        *shipped_table(report),
         "",
         f"Distilled minus the same student trained otherwise, in {metric} "
         f"(paired over {len(report['settings']['seeds'])} seeds, 95% t-intervals):",
@@ -358,10 +352,7 @@ def table_markdown(report, plot="latency.png"):
         "",
         f"Wall time: {report['wall_seconds']:.1f} s.",
     ]
-    if report.get("exported"):
-        lines += ["", f"Exported to `{report['settings']['export']}`:", ""]
-        for name, files in report["exported"].items():
-            lines += [f"{name}:", *loading_lines(files)]
+    lines += exported_section(report["settings"].get("export"), report.get("exported"))
     if plot is not None:
         lines += ["", f"![{metric} against predict latency]({plot})"]
     return "\n".join(lines) + "\n"

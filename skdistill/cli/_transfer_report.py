@@ -3,7 +3,7 @@
 from ._figures import figure, plot_score_latency
 from ._formats import latency_cell
 from ._report import _MODEL_LABELS, _image, _pct, _settings
-from ._shipping import loading_lines, shipped_lines
+from ._shipping import exported_section, shipped_section
 
 
 def _mean_sd(stats):
@@ -66,9 +66,6 @@ def transfer_markdown(report, plot="compression.png", latency_plot="latency.png"
     rows, settings = report["rows"], report["settings"]
     n_seeds = report["distilled_minus_scratch"]["n"]
     models = report["models"]
-    shipped, notes = shipped_lines(
-        {"distilled student": models["distilled"]}, models["teacher"]
-    )
     lines = [
         f"# skdistill compare: {report['dataset']}, a strong teacher and few labels",
         "",
@@ -92,18 +89,11 @@ def transfer_markdown(report, plot="compression.png", latency_plot="latency.png"
         "(the median over the seeds), with the largest 99th percentile, native "
         "threads held to one.",
         "",
-        "What serving the distilled student costs: its ONNX graph "
-        "(skdistill.to_onnx) in ONNX Runtime on one thread, the estimator, and "
-        "the teacher:",
-        "",
-        *shipped,
-        *([""] + notes if notes else []),
+        *shipped_section({"distilled student": models["distilled"]}, models["teacher"]),
         "",
         f"Wall time: {report['wall_seconds']:.1f} s.",
     ]
-    if report.get("exported"):
-        lines += ["", f"Exported to `{settings['export']}`:", ""]
-        lines += loading_lines(report["exported"]["distilled"])
+    lines += exported_section(settings.get("export"), report.get("exported"))
     lines += _image("Test accuracy against parameters", plot)
     lines += _image("Test accuracy against predict latency", latency_plot)
     return "\n".join(lines) + "\n"
