@@ -38,7 +38,8 @@ Run::
 
     python benchmarks/bench_serving.py --json bench_serving.json
 
-``--quick`` (digits, the forest, 10 epochs, fewer calls; what CI runs) takes
+``--quick`` (both data sets, the forest, the depth-4 tree and the network at
+10 epochs, fewer calls; what CI runs) takes
 well under a minute. Latencies are the main job's timer (one untimed call,
 then the timed ones). The
 table is read from ``--data-dir`` (default ``$SKDISTILL_DATA``, else
@@ -141,9 +142,12 @@ def _onnx_feed(X):
     """The graph's inputs: ``"X"`` for an array, one [N, 1] input per column."""
     if isinstance(X, np.ndarray):
         return {"X": X}
-    # float -> float32, integer -> int64, anything else -> str objects (spec).
-    dtypes = {"f": np.float32, "i": np.int64, "u": np.int64}
-    return {c: X[[c]].to_numpy(dtypes.get(X[c].dtype.kind, object)) for c in X}
+    # Numbers (float, integer, boolean) as float32, anything else as str objects,
+    # as skdistill.to_onnx types a frame's columns.
+    return {
+        c: X[[c]].to_numpy(np.float32 if X[c].dtype.kind in "fiub" else object)
+        for c in X
+    }
 
 
 def _as_given(X):
@@ -400,7 +404,10 @@ def notes(records):
 
 def parse_args(argv):
     parser = make_parser(
-        __doc__, quick="digits, the forest, 10 epochs, fewer calls", data_dir=True
+        __doc__,
+        quick="both data sets, the forest, the depth-4 tree and the network "
+        "(10 epochs), fewer calls",
+        data_dir=True,
     )
     for flag, choices in CHOICES.items():
         parser.add_argument(f"--{flag}", nargs="+", choices=choices, default=choices)
@@ -413,7 +420,7 @@ def parse_args(argv):
         ("n-sample", int, 500, "training rows given to to_onnx"),
     ):
         parser.add_argument(f"--{flag}", type=kind, default=default, help=text)
-    quick = dict(datasets=["digits"], teachers=["rf"], epochs=10)
+    quick = dict(teachers=["rf"], students=["tree4", "mlp"], epochs=10)
     return parse(parser, argv, {**quick, "repeats": 50, "repeats_1000": 10})
 
 
