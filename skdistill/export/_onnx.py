@@ -32,6 +32,8 @@ ONNX_MISSING = (
 #: predictions relative to the targets' scale.
 TOLERANCE = 1e-5
 _DEFAULT_OPSET = 17
+#: The graph's outputs, named as skl2onnx names them.
+_OUTPUT_NAMES = ("label", "probabilities", "variable")
 
 
 def _import_onnx():
@@ -132,10 +134,9 @@ def _steps(estimator):
             yield from _steps(step)
     else:
         yield estimator
-        for name in ("transformers_",):
-            for _, step, _ in getattr(estimator, name, []):
-                if hasattr(step, "get_params"):
-                    yield from _steps(step)
+        for _, step, _ in getattr(estimator, "transformers_", []):
+            if hasattr(step, "get_params"):
+                yield from _steps(step)
 
 
 def _check_convertible(model):
@@ -197,11 +198,9 @@ class _StudentGraph:
             model, features = self._empty_model(), self._float_features()
         elif self.keras:
             model = self._convert(self.estimator.preprocessor_)
-            # The final outputs take skl2onnx's names: free them first.
-            for name in ("label", "probabilities", "variable"):
-                _rename(model, name)
-            features = self.builder.op("Cast", [_output_name(model)], to=_float_type())
-            del model.graph.output[:]
+            features = self.builder.op(
+                "Cast", [model.graph.output[0].name], to=_float_type()
+            )
         else:
             student = self.estimator.student_
             if self.estimator.preprocessor_ is not None:
@@ -234,6 +233,10 @@ class _StudentGraph:
             ) from error
         if not self.frame:
             self._adapt_input(onnx_model)
+        # The graph's final outputs take these names: skl2onnx's own tensors
+        # of those names become the student's.
+        for name in _OUTPUT_NAMES:
+            _rename(onnx_model, name)
         return onnx_model
 
     def _adapt_input(self, model):
@@ -296,22 +299,20 @@ class _StudentGraph:
                 self.builder, features, self.estimator.student_model_
             )
             final = self._keras_tail(produced)
-        elif self.classifier and not is_classifier(self.estimator.student_):
-            final = self._logits_tail(_rename(model, "variable"))
-        elif self.classifier:
+        elif not self.classifier:
+            final = {"variable": _student_tensor("variable")}
+        elif not is_classifier(self.estimator.student_):
+            final = self._logits_tail(_student_tensor("variable"))
+        else:
             # Labels from the probabilities, first maximum first, as
             # scikit-learn's predict: ONNX's tree classifiers break ties
             # between equal leaf probabilities otherwise.
-            _rename(model, "label")
-            probabilities = _rename(model, "probabilities")
+            probabilities = _student_tensor("probabilities")
             if len(_seen(self.estimator)) < len(self.estimator.classes_):
                 probabilities = self._placed(probabilities)
             final = self._labels_from(probabilities)
             final["probabilities"] = probabilities
-        else:
-            final = None
-        if final is not None:
-            self._finish(model, final)
+        self._finish(model, final)
 
     def _keras_tail(self, produced):
         if self.classifier:
@@ -365,10 +366,6 @@ class _StudentGraph:
 
         builder = self.builder
         del model.graph.output[:]
-        produced = {o for node in model.graph.node for o in node.output}
-        for name in final:
-            if name in produced:
-                _rename(model, name)
         for name, tensor in final.items():
             builder.op("Identity", [tensor], output=name)
             if name == "label":
@@ -385,20 +382,21 @@ def _seen(estimator):
     return np.asarray(estimator.student_.classes_)
 
 
-def _output_name(model):
-    """The graph's first output, as its nodes now name it."""
-    name = model.graph.output[0].name
-    produced = {o for node in model.graph.node for o in node.output}
-    return name if name in produced else f"skdistill_student_{name}"
+def _student_tensor(name):
+    """What :func:`_rename` calls skl2onnx's tensor ``name``."""
+    return f"skdistill_student_{name}"
 
 
 def _rename(model, output):
-    """Rename the graph's tensor ``output`` so that a new one can take its name."""
-    new = f"skdistill_student_{output}"
+    """Rename the graph's tensor ``output`` (in its nodes and outputs) so that
+    a final output can take its name."""
+    new = _student_tensor(output)
     for node in model.graph.node:
         node.output[:] = [new if o == output else o for o in node.output]
         node.input[:] = [new if i == output else i for i in node.input]
-    return new
+    for graph_output in model.graph.output:
+        if graph_output.name == output:
+            graph_output.name = new
 
 
 def _float_type():
