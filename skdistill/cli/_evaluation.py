@@ -187,11 +187,6 @@ def latencies(predict, X, *, repeats=7, prepare=None):
     }
 
 
-def predict_latency_ms(predict, X, repeats=7):
-    """Median ms of ``predict`` on 1,000 rows of ``X``; see :func:`latency`."""
-    return latency(predict, X, repeats=repeats)["median"]
-
-
 def _deployed(model):
     """What serves a fitted model's predictions: a distiller's student, else it."""
     if hasattr(model, "student_model_"):

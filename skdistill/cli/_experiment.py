@@ -9,7 +9,7 @@ from sklearn.metrics import accuracy_score, log_loss
 from ..utils._keras import import_keras, predict_logits
 from ._evaluation import compare_rows
 from ._fitting import VALIDATION_FRACTION, fit_timed, progress_callbacks, stage
-from ._shipping import shipped_record
+from ._shipping import ship
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,9 +240,7 @@ def run_compare(data, settings, *, out, verbose=1, log=print, progress=None):
         repeats=settings.latency_repeats,
     )
     for name, (clf, _) in (("scratch", scratch), ("distilled", distilled)):
-        rows[name]["shipped"] = shipped_record(
-            clf, X_test, repeats=settings.latency_repeats
-        )
+        rows[name]["shipped"] = ship(clf, X_test, repeats=settings.latency_repeats)[0]
     return {"models": rows, "histories": histories}
 
 

@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score
 from .._classification import DistilledClassifier
 from ._evaluation import latencies, model_size, serialized_bytes
 from ._fitting import progress_callbacks, stage
-from ._shipping import export_files, shipped_record
+from ._shipping import ship
 from ._stats import mean_sd, paired_interval, pooled_latency, pooled_shipped
 
 
@@ -379,13 +379,16 @@ def run_transfer_compare(
         repeats = settings.latency_repeats
         for name, value in _draw_latencies(draw, X_test, repeats).items():
             latency.setdefault(name, []).append(value)
-        shipped.append(shipped_record(draw.distilled, X_test, repeats=repeats))
-        if i == 1 and settings.export is not None:
-            exported = {
-                "distilled": export_files(
-                    draw.distilled, X_test, settings.export, "distilled"
-                )
-            }
+        record, files = ship(
+            draw.distilled,
+            X_test,
+            repeats=repeats,
+            export=settings.export if i == 1 else None,
+            name="distilled",
+        )
+        shipped.append(record)
+        if files is not None:
+            exported = {"distilled": files}
         if i == 1:
             # The compression curve reuses the first seed's rows, teacher and,
             # at the main width, its pair of students.

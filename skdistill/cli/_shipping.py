@@ -41,8 +41,9 @@ def _session(graph):
     )
 
 
-def shipped_record(estimator, X, *, repeats):
-    """The ONNX graph of ``estimator``'s student on the rows ``X``, measured.
+def ship(estimator, X, *, repeats, export=None, name=None):
+    """The student of ``estimator`` as it ships: its ONNX graph, made once on
+    the rows ``X``, measured and, with ``export``, written there as ``name``.
 
     Returns
     -------
@@ -50,12 +51,19 @@ def shipped_record(estimator, X, *, repeats):
         ``onnx_bytes`` and ``onnx_latency_ms`` (:func:`latencies` of the
         graph in ONNX Runtime on one thread, the feed built before the
         timed calls), or ``error``: why there is no graph.
+    files : dict or None
+        What :func:`export_files` wrote; None without ``export``.
     """
+    graph, error = onnx_graph(estimator, X)
+    record = {"error": error} if graph is None else _measured(graph, X, repeats)
+    if export is None:
+        return record, None
+    return record, export_files(estimator, graph, error, export, name)
+
+
+def _measured(graph, X, repeats):
     from ..export._onnx import onnx_feed
 
-    graph, error = onnx_graph(estimator, X)
-    if graph is None:
-        return {"error": error}
     session = _session(graph)
     outputs = [session.get_outputs()[-1].name]
     return {
@@ -69,16 +77,16 @@ def shipped_record(estimator, X, *, repeats):
     }
 
 
-def export_files(estimator, X, directory, name):
-    """Write ``name.onnx`` and ``name.joblib`` (``export_student()``) where
-    each can be made; returns the files written and the reasons for those
-    not written, by file name."""
+def export_files(estimator, graph, error, directory, name):
+    """Write ``graph`` as ``name.onnx`` (or ``error``, why there is none) and
+    ``export_student()`` as ``name.joblib`` or ``name.keras`` where it can be
+    made; returns the files written and the reasons for those not written,
+    by file name."""
     import joblib
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = {}
-    graph, error = onnx_graph(estimator, X)
     path = directory / f"{name}.onnx"
     if graph is None:
         written[path.name] = error

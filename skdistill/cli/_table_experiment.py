@@ -21,7 +21,7 @@ from ._evaluation import (
     serialized_bytes,
 )
 from ._fitting import stage
-from ._shipping import export_files, shipped_record
+from ._shipping import ship
 from ._table_models import (
     ALTERNATIVE_LABELS,
     WAY_LABELS,
@@ -247,14 +247,18 @@ def _student_records(run, rows, teacher, seed):
         for way in WAYS:
             model, seconds = fits[way]
             records[f"{name}:{way}"] = _estimator_record(run, rows, model, seconds)
-        distilled = fits["distilled"][0]
-        records[f"{name}:distilled"]["shipped"] = shipped_record(
-            distilled, rows.X_test, repeats=run.settings.latency_repeats
+        # The first seed's distilled students are the ones --export writes.
+        export = run.exported is not None and name not in run.exported
+        record, files = ship(
+            fits["distilled"][0],
+            rows.X_test,
+            repeats=run.settings.latency_repeats,
+            export=run.settings.export if export else None,
+            name=name,
         )
-        if run.exported is not None and name not in run.exported:
-            run.exported[name] = export_files(
-                distilled, rows.X_test, run.settings.export, name
-            )
+        records[f"{name}:distilled"]["shipped"] = record
+        if export:
+            run.exported[name] = files
     return records
 
 

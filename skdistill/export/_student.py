@@ -54,16 +54,15 @@ def unseen_classes(estimator):
 def export_student(estimator):
     """The fitted student without the teacher; see ``BaseDistiller.export_student``."""
     check_is_fitted(estimator)
-    if getattr(estimator, "input_shape_", (0,)) and len(estimator.input_shape_) > 1:
-        if not hasattr(estimator, "student_model_"):
-            raise ValueError(
-                f"{type(estimator).__name__} was fitted on samples of shape "
-                f"{estimator.input_shape_}, which its scikit-learn student reads "
-                "flattened; export_student() exports students of 2-D rows. "
-                "Flatten X before fit, or use skdistill.to_onnx(estimator, X)."
-            )
     if hasattr(estimator, "student_model_"):
         return _keras_export(estimator)
+    if len(estimator.input_shape_) > 1:
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted on samples of shape "
+            f"{estimator.input_shape_}, which its scikit-learn student reads "
+            "flattened; export_student() exports students of 2-D rows. "
+            "Flatten X before fit, or use skdistill.to_onnx(estimator, X)."
+        )
     return _sklearn_export(estimator)
 
 
