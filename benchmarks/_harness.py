@@ -142,40 +142,49 @@ def write_json(path, payload):
 # Models
 
 
-def make_teacher(name, seed, *, regression=False, **params):
-    """``"rf"``: a 300-tree forest; ``"hgb"``: 300 boosting iterations, no early
-    stopping. ``params`` override those settings."""
-    from sklearn import ensemble
+def _task(regression):
+    return "regression" if regression else "classification"
 
+
+def make_teacher(name, seed, *, regression=False, **params):
+    """The main job's teacher preset ``name`` (``skdistill compare
+    --teacher-model``) with the benchmarks' settings: ``"rf"``, 300 trees
+    grown to leaves of one row; ``"hgb"``, 300 boosting iterations, no early
+    stopping. ``params`` override those settings."""
+    from skdistill.cli._engine._models import make_teacher as preset
+
+    teacher = preset(name, _task(regression), seed, frame=False)
     if name == "rf":
-        settings = {"n_estimators": 300, "random_state": seed, **params}
-        return ensemble.RandomForestClassifier(**settings)
-    settings = {"max_iter": 300, "early_stopping": False, "random_state": seed}
-    kind = "HistGradientBoosting" + ("Regressor" if regression else "Classifier")
-    return getattr(ensemble, kind)(**{**settings, **params})
+        return teacher.set_params(min_samples_leaf=1, **params)
+    settings = {"max_iter": 300, "early_stopping": False}
+    return teacher.set_params(**{**settings, **params})
 
 
 def make_student(name, seed, *, regression=False, **params):
     """A scikit-learn student by name, or None (a Keras student is the caller's).
 
-    ``tree<depth>``, ``hgb<iterations>`` (boosting that never stops early:
-    with the default, fits on more than 10,000 rows would stop early and
-    fits on the labels alone would not), ``logreg`` and ``ridge``.
+    The main job's presets (``skdistill compare --students``) without their
+    preprocessing: ``tree<depth>``; ``hgb<iterations>``, the ``hgb``
+    teacher preset with that many iterations, never stopping early (with
+    the default, fits on more than 10,000 rows would stop early and fits on
+    the labels alone would not); ``logreg`` and ``ridge``, the ``linear``
+    preset.
     """
-    from sklearn import ensemble, linear_model, tree
+    from skdistill.cli._engine._models import make_student as preset
+    from skdistill.cli._engine._models import make_teacher as teacher_preset
 
-    kind = "Regressor" if regression else "Classifier"
+    task = _task(regression)
     if name.startswith("tree"):
-        model = getattr(tree, f"DecisionTree{kind}")
-        return model(max_depth=int(name[4:]), random_state=seed, **params)
+        student = preset(name, task, seed=seed, units=None, frame=False)[0]
+        return student.set_params(**params)
     if name.startswith("hgb"):
-        model = getattr(ensemble, f"HistGradientBoosting{kind}")
         settings = {"max_iter": int(name[3:]), "early_stopping": False}
-        return model(**settings, random_state=seed, **params)
-    if name == "logreg":
-        return linear_model.LogisticRegression(max_iter=1000, **params)
-    if name == "ridge":
-        return linear_model.Ridge(**params)
+        student = teacher_preset("hgb", task, seed, frame=False)
+        return student.set_params(**settings, **params)
+    if name in ("logreg", "ridge"):
+        return preset("linear", task, seed=seed, units=None, frame=False)[0].set_params(
+            **params
+        )
     return None
 
 

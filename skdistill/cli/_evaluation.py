@@ -274,6 +274,9 @@ def classification_scores(y, proba, classes):
     ``proba``'s columns are ``classes``, every label in ``y`` among them.
     """
     y_index = np.searchsorted(classes, y)
+    # A float32 network's rows sum to 1 only within float32's precision.
+    proba = np.asarray(proba, dtype=np.float64)
+    proba = proba / proba.sum(axis=1, keepdims=True)
     return {
         "accuracy": float(np.mean(np.argmax(proba, axis=1) == y_index)),
         "roc_auc": _roc_auc(y_index, proba),

@@ -7,30 +7,29 @@ from ._errors import CommandError
 
 
 def load_data(args, console):
-    """The command's ``(X_train, X_test, y_train, y_test)``: digits or MNIST,
-    the first ``--n-train`` training rows if given."""
-    from ..utils._datasets import (
-        MNIST_PATH_VARIABLE,
-        MNISTDownloadError,
-        load_digits_split,
-        load_mnist,
-    )
+    """The run's :class:`~._engine._data.Dataset`: digits (whole: each seed
+    draws its test rows) or MNIST (its own test rows), the first
+    ``--n-train`` rows if given."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from ..utils._datasets import MNIST_PATH_VARIABLE, MNISTDownloadError, load_mnist
+    from ._engine._data import CLASSIFICATION, Dataset
 
     if args.dataset == "digits":
-        X_train, X_test, y_train, y_test = load_digits_split(random_state=0)
+        X, y = load_digits(return_X_y=True)
+        X, X_test, y_test = X.astype(np.float32), None, None
     else:
         try:
-            X_train, X_test, y_train, y_test = _load_mnist_quietly(
-                load_mnist, args.data, console
-            )
+            X, X_test, y, y_test = _load_mnist_quietly(load_mnist, args.data, console)
         except MNISTDownloadError as exc:
             raise CommandError(
                 f"{exc} Give a local mnist.npz in Keras's layout with --data PATH "
                 f"or the environment variable {MNIST_PATH_VARIABLE}."
             ) from exc
     if args.n_train is not None:
-        X_train, y_train = X_train[: args.n_train], y_train[: args.n_train]
-    return X_train, X_test, y_train, y_test
+        X, y = X[: args.n_train], y[: args.n_train]
+    return Dataset(X, y, CLASSIFICATION, args.dataset, X_test=X_test, y_test=y_test)
 
 
 def _load_mnist_quietly(load_mnist, path, console):

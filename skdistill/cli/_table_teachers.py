@@ -1,4 +1,4 @@
-"""The teacher of a table run: a preset fitted per seed, or a file used as given.
+"""A teacher given as a file (``--teacher``), loaded and checked against the data.
 
 A file is a fitted scikit-learn model saved with joblib (``.joblib``,
 ``.pkl``: a pickle, so loading it runs whatever code it holds) or skops
@@ -12,52 +12,7 @@ import numpy as np
 
 from ._tables import CLASSIFICATION, REGRESSION, TableError
 
-TEACHER_PRESETS = ("hgb", "rf")
 _JOBLIB_SUFFIXES = (".joblib", ".pkl", ".pickle")
-
-
-def _ordinal_encoder():
-    """Category columns as integer codes, for a forest (unseen ones as -1)."""
-    from sklearn.compose import make_column_selector, make_column_transformer
-    from sklearn.preprocessing import OrdinalEncoder
-
-    return make_column_transformer(
-        (
-            OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
-            make_column_selector(dtype_include="category"),
-        ),
-        remainder="passthrough",
-    )
-
-
-def make_teacher(name, task, seed):
-    """An unfitted preset teacher: ``"hgb"`` or ``"rf"``.
-
-    ``"hgb"``: scikit-learn's HistGradientBoosting with its defaults, reading
-    category columns natively; ``"rf"``: a 300-tree random forest on the
-    category columns' codes.
-    """
-    from sklearn.ensemble import (
-        HistGradientBoostingClassifier,
-        HistGradientBoostingRegressor,
-        RandomForestClassifier,
-        RandomForestRegressor,
-    )
-    from sklearn.pipeline import make_pipeline
-
-    classification = task == CLASSIFICATION
-    if name == "hgb":
-        kind = (
-            HistGradientBoostingClassifier
-            if classification
-            else HistGradientBoostingRegressor
-        )
-        return kind(categorical_features="from_dtype", random_state=seed)
-    if name == "rf":
-        kind = RandomForestClassifier if classification else RandomForestRegressor
-        forest = kind(n_estimators=300, min_samples_leaf=2, random_state=seed)
-        return make_pipeline(_ordinal_encoder(), forest)
-    raise TableError(f"--teacher-model {name}: on a table, choose hgb or rf.")
 
 
 def _load_skops(path, trust):
@@ -217,24 +172,3 @@ def check_teacher(teacher, table):
     if table.task == CLASSIFICATION:
         _check_classes(np.asarray(classes), table)
     return columns
-
-
-def teacher_predictions(teacher, X, task):
-    """What ``teacher`` says about rows ``X``.
-
-    Returns
-    -------
-    classes : ndarray or None
-        The label of each probability column; None for regression.
-    outputs : ndarray
-        Probabilities of shape (n_rows, n_classes), or predictions of shape
-        (n_rows,).
-    """
-    from scipy.special import softmax
-
-    from ..teachers._adapters import as_teacher
-
-    classes, outputs = as_teacher(teacher, task).outputs(X)
-    if task == REGRESSION:
-        return None, np.asarray(outputs, dtype=np.float64).reshape(len(X))
-    return np.asarray(classes), softmax(np.asarray(outputs, np.float64), axis=1)

@@ -1,4 +1,4 @@
-"""The user's own table for ``skdistill compare``: load it, read its target, split it.
+"""The user's own table for ``skdistill compare``: read it, and its target.
 
 A table comes from a CSV file (gzip-compressed or not) or a Parquet file.
 Text columns become pandas ``category`` columns, which scikit-learn's
@@ -8,19 +8,16 @@ command's modules import without it.
 """
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ._engine._data import CLASSIFICATION, REGRESSION, Dataset
 from ._errors import CommandError
 
-CLASSIFICATION, REGRESSION = "classification", "regression"
 #: A numeric target with at most this many distinct values, all whole
 #: numbers, is read as classes.
 MAX_CLASSES = 20
-#: The owner's labeled rows when ``--labeled`` is not given (at most half).
-DEFAULT_LABELED = 500
 #: A text column with more distinct values than this is an identifier or
 #: free text: scikit-learn's gradient boosting takes at most 255 categories.
 MAX_CATEGORIES = 255
@@ -199,39 +196,9 @@ def _target_values(y, task, target):
     return values
 
 
-@dataclass(frozen=True)
-class Table:
-    """The user's table, ready for the models.
-
-    Attributes
-    ----------
-    X : DataFrame
-        The feature columns; text as ``category``.
-    y : ndarray
-        The target, rows with it missing left out.
-    task : {"classification", "regression"}
-    target : str
-    dropped : list of str
-        Columns left out by ``--drop``.
-    n_missing_target : int
-        Rows left out because their target is missing.
-    """
-
-    X: object
-    y: object
-    task: str
-    target: str
-    dropped: list
-    n_missing_target: int
-
-    @property
-    def classes(self):
-        """The sorted classes; None for regression."""
-        return None if self.task == REGRESSION else np.unique(self.y)
-
-
-def prepare_table(frame, *, target, drop=(), task=None):
-    """The feature frame and target of ``frame``, as :class:`Table`.
+def prepare_table(frame, *, target, drop=(), task=None, name="table"):
+    """The feature frame and target of ``frame``, as a :class:`Dataset` called
+    ``name``.
 
     Raises
     ------
@@ -260,7 +227,15 @@ def prepare_table(frame, *, target, drop=(), task=None):
         )
     task = infer_task(frame[target], task)
     y = _target_values(frame[target], task, target)
-    return Table(as_categories(X), y, task, target, drop, int(missing.sum()))
+    return Dataset(
+        as_categories(X),
+        y,
+        task,
+        name,
+        target=target,
+        dropped=drop,
+        n_missing_target=int(missing.sum()),
+    )
 
 
 def align_unlabeled(frame, table):
@@ -295,81 +270,3 @@ def align_unlabeled(frame, table):
                 f"--data ({exc}): give a file in the same layout."
             ) from exc
     return frame.reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class Split:
-    """One seed's rows, as positions in the table.
-
-    Attributes
-    ----------
-    test, teacher, labeled, transfer : ndarray of int
-        Test rows; the rows a preset teacher is fitted on (empty for a
-        given teacher); the owner's labeled rows; the owner's unlabeled
-        transfer rows (empty when they come from ``--unlabeled``).
-    """
-
-    test: object
-    teacher: object
-    labeled: object
-    transfer: object
-
-
-def _draw(rows, size, y, seed, what):
-    """``rows`` split in two, ``size`` of them first (stratified by ``y``)."""
-    from sklearn.model_selection import train_test_split
-
-    strata = None if y is None else y[rows]
-    try:
-        first, rest = train_test_split(
-            rows, train_size=size, stratify=strata, random_state=seed
-        )
-    except ValueError as exc:
-        rarest = ""
-        if strata is not None:
-            classes, counts = np.unique(strata, return_counts=True)
-            rarest = (
-                f" The rarest class, {classes[np.argmin(counts)]!r}, has "
-                f"{counts.min()} of these {len(rows):,} rows."
-            )
-        reason = " ".join(str(exc).split())
-        if len(reason) > 200:
-            reason = reason[:200] + "..."
-        raise TableError(
-            f"cannot draw {what} stratified by the target: {reason}.{rarest} Give "
-            "more rows or --labeled, or merge or drop the rarest classes."
-        ) from exc
-    return np.sort(first), np.sort(rest)
-
-
-def split_table(
-    table, *, seed, test_fraction, teacher_fraction, n_labeled, unlabeled=False
-):
-    """One seed's :class:`Split` of ``table``'s rows.
-
-    The test rows (``test_fraction``) are drawn first, then the teacher's
-    (``teacher_fraction`` of the rest; none when it is 0), then the owner's
-    ``n_labeled`` labeled rows; the owner's other rows are the transfer rows.
-    ``n_labeled="auto"`` is :data:`DEFAULT_LABELED` or half the owner's rows
-    if fewer; None labels all the owner's rows. That, or ``n_labeled``
-    beyond the owner's rows, needs ``unlabeled`` (transfer rows from an
-    ``--unlabeled`` file, which the caller adds). Stratified by the target
-    for classification.
-    """
-    y = table.y if table.task == CLASSIFICATION else None
-    rows = np.arange(len(table.y))
-    train, test = _draw(rows, 1 - test_fraction, y, seed, "the test rows")
-    teacher, owner = np.array([], dtype=int), train
-    if teacher_fraction > 0:
-        teacher, owner = _draw(train, teacher_fraction, y, seed, "the teacher rows")
-    if n_labeled == "auto":
-        n_labeled = min(DEFAULT_LABELED, len(owner) // 2)
-    if unlabeled and (n_labeled is None or n_labeled >= len(owner)):
-        return Split(test, teacher, owner, np.array([], dtype=int))
-    if n_labeled is None or n_labeled >= len(owner):
-        raise TableError(
-            f"--labeled {n_labeled or 'all'} leaves no transfer rows: the owner has "
-            f"{len(owner):,} rows. Give a smaller --labeled, or --unlabeled FILE."
-        )
-    labeled, transfer = _draw(owner, n_labeled, y, seed, f"{n_labeled} labeled rows")
-    return Split(test, teacher, labeled, transfer)
