@@ -132,6 +132,9 @@ def experiment_from(args, scenario, *, given_teacher, verbose):
             (t, a) for a in alphas for t in args.temperatures if a != 1.0
         )
         changes["ways"] = ("scratch",) if 1.0 in alphas else ()
+    if experiment.same_labels and given_teacher is None:
+        out = Path(args.out or f"skdistill-out/{args.command}")
+        changes["save_teacher"] = out / "teacher.keras"
     changes["verbose"] = verbose
     return replace(experiment, **changes).check()
 
@@ -148,6 +151,7 @@ def load(args, scenario, console):
         teacher = None
         if args.teacher is not None:
             teacher = load_teacher(args.teacher)
+            check_teacher(teacher, data)
         return data, teacher, None
     from ._tables import align_unlabeled, prepare_table, read_table
 

@@ -1,134 +1,9 @@
-"""The comparison table's rows: accuracy, log loss, agreement, size, latency."""
+"""What the main job measures of a model: scores by task, latency, size, bytes."""
 
-import os
 import time
 
 import numpy as np
-from sklearn.metrics import accuracy_score, log_loss
-
-from ..utils._keras import import_keras, predict_logits
-
-
-def keras_latencies(model, X, repeats=7):
-    """:func:`latencies` of a Keras model's forward pass, 1 and 1,000 rows.
-
-    Timed as a served model runs: on TensorFlow through the traced forward
-    pass that repeated ``predict`` calls use, traced by the warm-up call of
-    :func:`latency`.
-    """
-    compiled = import_keras().backend.backend() == "tensorflow"
-
-    def forward(rows):
-        return predict_logits(
-            model, rows, batch_size=1000, probabilities=False, compiled=compiled
-        )
-
-    rows = np.asarray(X, dtype=np.float32)
-    return latencies(forward, rows, repeats=repeats)
-
-
-def evaluate_model(
-    model, X_test, y_test, *, classes, teacher_pred, path, train_seconds, repeats=7
-):
-    """The comparison table's row for one Keras model.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A model whose outputs are logits, columns in the order of ``classes``.
-    X_test, y_test : ndarray
-        The test split.
-    classes : ndarray
-        Labels of the output columns.
-    teacher_pred : ndarray or None
-        The teacher's test predictions, for agreement.
-    path : path-like
-        Where the model is saved, to measure its size on disk.
-    train_seconds : float or None
-        Training time, ``None`` for a model loaded from disk.
-    repeats : int, default=7
-        Timed runs for the latency's median.
-
-    Returns
-    -------
-    row : dict
-        accuracy, log_loss, agreement, parameters, size_bytes,
-        latency_ms (1 and 1,000 rows, median and p99), latency_ms_per_1000,
-        train_seconds.
-    """
-    from scipy.special import softmax
-
-    logits = predict_logits(model, X_test, batch_size=1024, probabilities=False)
-    proba = softmax(logits.astype(np.float64), axis=1)
-    pred = classes[np.argmax(logits, axis=1)]
-    model.save(path)
-    latency = keras_latencies(model, X_test, repeats)
-    return {
-        "accuracy": float(accuracy_score(y_test, pred)),
-        "log_loss": float(log_loss(y_test, proba, labels=classes)),
-        "agreement": None
-        if teacher_pred is None
-        else float(np.mean(pred == teacher_pred)),
-        "parameters": int(model.count_params()),
-        "size_bytes": int(os.path.getsize(path)),
-        "latency_ms": latency,
-        "latency_ms_per_1000": latency["1000"]["median"],
-        "train_seconds": train_seconds,
-        "_pred": pred,
-    }
-
-
-def compare_rows(teacher, students, X_test, y_test, *, classes, out, repeats):
-    """The comparison table: :func:`evaluate_model`'s row of every model.
-
-    Parameters
-    ----------
-    teacher : tuple
-        ``(model, train_seconds)``; the students' agreement is with its
-        test predictions.
-    students : dict
-        ``{name: (clf, train_seconds)}``, saved as ``student_{name}.keras``.
-    X_test, y_test : ndarray
-    classes : ndarray
-        Labels of the teacher's output columns.
-    out : Path
-        Folder for the saved models.
-    repeats : int
-        Timed runs for each latency's median.
-
-    Returns
-    -------
-    rows : dict
-        Rows by name: teacher, then the students.
-    """
-    model, seconds = teacher
-    rows = {}
-    rows["teacher"] = evaluate_model(
-        model,
-        X_test,
-        y_test,
-        classes=classes,
-        teacher_pred=None,
-        path=out / "teacher.keras",
-        train_seconds=seconds,
-        repeats=repeats,
-    )
-    teacher_pred = rows["teacher"]["_pred"]
-    rows["teacher"]["agreement"] = 1.0
-    for name, (clf, seconds) in students.items():
-        rows[name] = evaluate_model(
-            clf.student_model_,
-            X_test,
-            y_test,
-            classes=clf.classes_,
-            teacher_pred=teacher_pred,
-            path=out / f"student_{name}.keras",
-            train_seconds=seconds,
-            repeats=repeats,
-        )
-    for row in rows.values():
-        row.pop("_pred")
-    return rows
+from sklearn.metrics import log_loss
 
 
 def tiled_rows(X, n_rows=1000):
@@ -208,8 +83,8 @@ def model_size(model):
     Returns
     -------
     size : dict or None
-        ``count`` and ``unit``: tree nodes for trees, forests and boosted
-        trees; parameters (weights) for linear models, networks and SVMs'
+        ``count`` and ``unit``: tree nodes for trees and forests, trees for
+        gradient boosting; parameters (weights) for linear models, networks and SVMs'
         support vectors with their coefficients. None for other kinds.
     """
     inner = _deployed(model)
@@ -217,9 +92,10 @@ def model_size(model):
         return {"count": int(inner.count_params()), "unit": "parameters"}
     if hasattr(inner, "tree_"):
         return {"count": _tree_nodes([inner]), "unit": "nodes"}
-    if hasattr(inner, "_predictors"):
-        nodes = sum(len(p.nodes) for row in inner._predictors for p in row)
-        return {"count": int(nodes), "unit": "nodes"}
+    if hasattr(inner, "n_trees_per_iteration_"):
+        # Boosting keeps its trees' nodes private: its public size is trees.
+        trees = inner.n_iter_ * inner.n_trees_per_iteration_
+        return {"count": int(trees), "unit": "trees"}
     trees = np.ravel(getattr(inner, "estimators_", []))
     if len(trees) and hasattr(trees[0], "tree_"):
         return {"count": _tree_nodes(trees), "unit": "nodes"}

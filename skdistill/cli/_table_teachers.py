@@ -154,19 +154,23 @@ def _check_classes(found, table):
 
 
 def check_teacher(teacher, table):
-    """Check a given teacher against ``table``; the columns in its order.
+    """Check a given teacher against ``table`` (a data set: a table or
+    images); a table's columns in the teacher's order (None for images).
 
-    It must teach the table's task, be fitted, read the table's columns and,
-    for classification, know exactly the target's classes; it is run on a few
+    It must teach the task, be fitted, read the table's columns and, for
+    classification, know exactly the target's classes; it is run on a few
     rows to be sure.
     """
     adapter = _check_task(teacher, table.task)
-    columns = teacher_columns(teacher, list(table.X.columns))
+    columns, rows = None, table.X[:5]
+    if table.is_table:
+        columns = teacher_columns(teacher, list(table.X.columns))
+        rows = table.X[columns].head(5)
     try:
-        classes, _ = adapter.outputs(table.X[columns].head(5))
+        classes, _ = adapter.outputs(rows)
     except Exception as exc:  # the teacher's own complaint names the problem
         raise TableError(
-            f"the teacher cannot predict on the table's rows: "
+            f"the teacher cannot predict on the data's rows: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
     if table.task == CLASSIFICATION:

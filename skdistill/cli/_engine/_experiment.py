@@ -82,6 +82,9 @@ class Experiment:
     export : path or None
         Where to write each distilled student (its first seed's): its ONNX
         graph and ``export_student()``'s file.
+    save_teacher : path or None
+        Where to save a trained Keras teacher (the first seed's), to reuse
+        with ``--teacher``.
     verbose : int
         Keras's verbosity while training.
     """
@@ -109,6 +112,7 @@ class Experiment:
     batch_size: object = "auto"
     latency_repeats: int = 7
     export: object = None
+    save_teacher: object = None
     verbose: int = 0
 
     @property
@@ -186,7 +190,8 @@ CONFIGURATIONS = {
         configuration="same-labels",
         teacher="notebook-cnn",
         students=("notebook-cnn",),
-        alternatives=(),
+        # The floor a practitioner checks first: the class frequencies.
+        alternatives=("baseline",),
         ways=("scratch", "distilled"),
         seeds=(0,),
         test_fraction=None,

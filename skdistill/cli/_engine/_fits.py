@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._fitting import epoch_callback
+from ...utils._keras import import_keras
 from .._shipping import ship
 from ._data import CLASSIFICATION
 from ._measure import measure, measure_teacher, pseudo_labels
@@ -23,6 +23,29 @@ from ._models import (
     make_alternative,
     make_teacher,
 )
+
+
+def epoch_callback(function):
+    """A Keras callback that calls ``function()`` at the end of every epoch.
+
+    Copies of it (``fit`` copies its callbacks) call the same function.
+    """
+    keras = import_keras()
+
+    class EachEpoch(keras.callbacks.Callback):
+        async_safe = True
+
+        def __init__(self, function):
+            super().__init__()
+            self.function = function
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.function()
+
+        def __deepcopy__(self, memo):
+            return type(self)(self.function)
+
+    return EachEpoch(function)
 
 
 class Progress:
@@ -120,6 +143,10 @@ def fit_teacher(fits, rows, seed):
             rows.X_teacher,
             rows.y_teacher,
         )
+        path = experiment.save_teacher
+        if path is not None and not path.exists():  # the first seed's
+            path.parent.mkdir(parents=True, exist_ok=True)
+            clf.student_model_.save(path)
         return clf.student_model_, fits.measure(rows, clf, seconds)
     teacher, seconds = _fit_quietly(
         fits,

@@ -31,7 +31,16 @@ def report_settings(experiment, data, rows):
     settings = {
         name: value
         for name, value in asdict(experiment).items()
-        if name not in ("configuration", "verbose", "export", "grid", "ways", "metric")
+        if name
+        not in (
+            "configuration",
+            "verbose",
+            "export",
+            "grid",
+            "ways",
+            "metric",
+            "save_teacher",
+        )
     }
     settings["n_labeled"] = rows["n_labeled"]
     settings["ways"] = list(experiment.ways)
@@ -66,6 +75,9 @@ def build_report(command, data, experiment, result, *, dataset, versions):
         "compression": result["compression"],
         "exported": result["exported"],
         "teacher_passes": result["teacher_passes"],
+        "teacher_file": None
+        if experiment.save_teacher is None
+        else str(experiment.save_teacher),
         "versions": versions,
     }
 
@@ -279,7 +291,8 @@ def markdown(report, plots):
         "",
         f"Scores are mean ± sd over the seeds on each seed's test rows; "
         f"retention is the model's {metric} over the teacher's; size counts "
-        "the served model's tree nodes or parameters, and pickled its bytes; "
+        "the served model's tree nodes (trees, for gradient boosting) or "
+        "parameters, and pickled its bytes; "
         "latency is the median time of predict_proba (predict for regression) "
         "on 1,000 rows, with its 99th percentile. Native threads (OpenMP, "
         "BLAS) are held to one for every fit and timing.",
@@ -301,6 +314,12 @@ def markdown(report, plots):
     if report["command"] == "sweep":
         lines += _grid_lines(report)
     lines += ["", f"Wall time: {report['wall_seconds']:.1f} s."]
+    if report.get("teacher_file"):
+        lines += [
+            "",
+            f"The trained teacher is saved as `{report['teacher_file']}`: give it "
+            "to the next run with --teacher to reuse it.",
+        ]
     lines += exported_section(report["settings"].get("export"), report.get("exported"))
     for alt, plot in plots.items():
         lines += ["", f"![{alt}]({plot})"]
@@ -338,5 +357,7 @@ def write_report(report, out, console):
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "report.md").write_text(text)
     console.log("\n" + text)
-    files = (out / name for name in ("report.json", "report.md", *plots.values()))
+    files = [out / name for name in ("report.json", "report.md", *plots.values())]
+    if report.get("teacher_file"):
+        files.append(report["teacher_file"])
     console.log(f"wrote {', '.join(map(str, files))}")

@@ -2,7 +2,6 @@
 
 import warnings
 
-from .._fitting import stage
 from ._data import draw_split, seed_rows
 from ._fits import (
     Fits,
@@ -15,6 +14,11 @@ from ._fits import (
 )
 from ._measure import main_metric
 from ._models import alternative_names
+
+
+def stage(message, log):
+    if log is not None:
+        log(message)
 
 
 def _stage_line(fits, seed, counts):
