@@ -58,23 +58,32 @@ def _check_common(report, markdown, out, metrics):
     keys = ["teacher", "tree4:scratch", "tree4:pseudo", "tree4:distilled"]
     keys += ["sklearn:baseline", "sklearn:hgb", "sklearn:linear", "sklearn:mlp"]
     assert list(report["models"]) == keys
+    assert report["scenario"] == report["dataset"] == "table"
     teacher = report["models"]["teacher"]
     main_score = metrics[0]
+    assert report["metric"] == main_score
     for key, model in report["models"].items():
         assert set(model["scores"]) == set(metrics), key
         stats = model["scores"][main_score]
         assert len(stats["values"]) == 2
         assert stats["mean"] == pytest.approx(np.mean(stats["values"]))
+        assert stats["sd"] == pytest.approx(np.std(stats["values"], ddof=1))
         retention = np.divide(stats["values"], teacher["scores"][main_score]["values"])
         assert model["retention"]["mean"] == pytest.approx(retention.mean())
         assert model["latency_ms_per_1000"] > 0 and model["size_bytes"] > 0
-        assert model["label"] in markdown
+        assert set(model["latency_ms"]) == {"1", "1000"}
+        assert model["latency_ms_per_1000"] == model["latency_ms"]["1000"]["median"]
+        assert model["fit_seconds"]["mean"] >= 0, key
+        # Only the distilled student ships an ONNX graph in the report.
+        assert (model["shipped"] is not None) == (key == "tree4:distilled"), key
+        assert f"| {model['label']} |" in markdown
         # The baseline (a constant) has no nodes or parameters to count.
         assert (model["size"] is None) == (key == "sklearn:baseline"), key
         assert model["size"] is None or model["size"]["count"] > 0
     baseline = report["models"]["sklearn:baseline"]["scores"][main_score]
     assert "- Baseline: " in markdown and baseline["values"]
-    difference = report["differences"]["tree4"]["distilled_minus_scratch"][main_score]
+    entry = report["differences"]["tree4:distilled"]
+    difference = entry["distilled_minus_scratch"][main_score]
     models = report["models"]
     paired = np.subtract(
         models["tree4:distilled"]["scores"][main_score]["values"],
@@ -88,7 +97,8 @@ def _check_common(report, markdown, out, metrics):
     assert [low, high] == pytest.approx(
         [paired.mean() - half, paired.mean() + half], abs=1e-12
     )
-    sentence = report["differences"]["tree4"]["sentence"]
+    assert set(entry["distilled_minus_pseudo"]) == set(metrics)
+    sentence = entry["sentence"]
     if low <= 0 <= high:
         assert "distilled − scratch" in sentence
         assert (
@@ -98,6 +108,71 @@ def _check_common(report, markdown, out, metrics):
         )
     assert sentence in markdown
     assert "![" in markdown and (out / "latency.png").stat().st_size > 10_000
+
+
+#: report.json's keys in every run, and its settings without --export or a grid.
+REPORT_KEYS = {
+    "command",
+    "scenario",
+    "dataset",
+    "data",
+    "target",
+    "task",
+    "classes",
+    "n_rows",
+    "n_features",
+    "dropped",
+    "rows",
+    "settings",
+    "metric",
+    "models",
+    "differences",
+    "histories",
+    "compression",
+    "exported",
+    "teacher_passes",
+    "versions",
+    "wall_seconds",
+}
+SETTINGS = {
+    "teacher",
+    "students",
+    "alternatives",
+    "seeds",
+    "test_fraction",
+    "teacher_fraction",
+    "n_labeled",
+    "temperature",
+    "alpha",
+    "units",
+    "widths",
+    "epochs",
+    "distill_epochs",
+    "teacher_epochs",
+    "early_stopping",
+    "validation_fraction",
+    "batch_size",
+    "latency_repeats",
+    "ways",
+}
+
+
+def _check_weak_teacher_lines(report, markdown):
+    """A model trained on the labels alone that matches the teacher's main
+    score (within its sd) is named in a Weak teacher line; no other is."""
+    metric = report["metric"]
+    teacher = report["models"]["teacher"]["scores"][metric]
+    flagged = [
+        model["label"]
+        for key, model in report["models"].items()
+        if model["kind"] in ("scratch", "alternative")
+        and key != "sklearn:baseline"
+        and model["scores"][metric]["mean"] >= teacher["mean"] - teacher["sd"]
+    ]
+    lines = [line for line in markdown.splitlines() if "Weak teacher" in line]
+    assert len(lines) == len(flagged)
+    for label, line in zip(flagged, lines, strict=True):
+        assert line.startswith(f"- Weak teacher: {label}, trained on the labels")
 
 
 def test_csv_classification(files, tmp_path, capsys):
@@ -112,9 +187,59 @@ def test_csv_classification(files, tmp_path, capsys):
     assert report["models"]["tree4:distilled"]["size"]["unit"] == "nodes"
     assert report["models"]["sklearn:linear"]["size"]["unit"] == "parameters"
     assert "| teacher (hgb) |" in markdown and "ROC AUC" in markdown
+    assert (report["data"], report["target"], report["n_rows"]) == (
+        "table.csv.gz",
+        "label",
+        240,
+    )
+    assert set(report) >= REPORT_KEYS and set(report["settings"]) == SETTINGS
+    assert report["settings"]["temperature"] == 1.0
+    assert report["settings"]["ways"] == ["scratch", "pseudo", "distilled"]
+    assert report["compression"] is None and report["histories"] == {}
+    assert report["exported"] is None and report["teacher_passes"] >= 1
+    _check_weak_teacher_lines(report, markdown)
     printed = capsys.readouterr().out
     assert "[1/3] seed 0: teacher (hgb) on 90 rows" in printed
     assert "[3/3] the report" in printed
+
+
+@pytest.fixture(scope="module")
+def one_seed_run(files, tmp_path_factory):
+    """A run with one seed: report.json's text, the report, report.md."""
+    out = tmp_path_factory.mktemp("one") / "out"
+    args = ["--data", str(files["csv"]), "--target", "label", "--drop", "amount"]
+    args += [*_quick_without("--seeds"), "--seeds", "1"]
+    assert main(["compare", *args, "--out", str(out)]) == 0
+    text = (out / "report.json").read_text()
+    return text, json.loads(text), (out / "report.md").read_text()
+
+
+def test_one_seed_gives_a_difference_without_an_interval(one_seed_run):
+    _, report, markdown = one_seed_run
+    teacher = report["models"]["teacher"]["scores"]["roc_auc"]
+    assert len(teacher["values"]) == 1 and teacher["sd"] == 0
+    # One seed: a score without ± sd.
+    assert f"| teacher (hgb) | {teacher['mean']:.3f} |" in markdown
+    entry = report["differences"]["tree4:distilled"]
+    cells = []
+    for baseline in ("scratch", "pseudo"):
+        difference = entry[f"distilled_minus_{baseline}"]["roc_auc"]
+        assert difference["n"] == 1 and not difference["equal"], baseline
+        cells += [f"{difference['mean']:+.3f}", "(one seed)"]
+    assert f"| tree4 distilled | {' | '.join(cells)} |" in markdown
+    sentence = entry["sentence"]
+    assert sentence.startswith("tree4 distilled, ROC AUC over 1 seed: ")
+    assert sentence.count("on one seed: no interval (give --seeds 2 or more") == 2
+    assert f"- {sentence}" in markdown
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def test_report_json_is_strict_json(one_seed_run):
+    text, _, _ = one_seed_run
+    json.loads(text, parse_constant=_no_constants)
 
 
 def test_parquet_regression(files, tmp_path):
@@ -127,6 +252,11 @@ def test_parquet_regression(files, tmp_path):
     _check_common(report, markdown, out, ["r2", "rmse"])
     assert report["models"]["teacher"]["scores"]["r2"]["mean"] > 0.5
     assert "| model | R² | RMSE |" in markdown
+    # No temperature in regression; the forest's size is its trees' nodes.
+    assert set(report["settings"]) == SETTINGS - {"temperature"}
+    assert report["models"]["teacher"]["size"]["unit"] == "nodes"
+    assert "| baseline: mean of the labels (DummyRegressor) |" in markdown
+    _check_weak_teacher_lines(report, markdown)
 
 
 def _teacher_table(files):
@@ -196,8 +326,9 @@ def test_keras_mlp_student(files, tmp_path):
     pytest.importorskip("keras")
     out = tmp_path / "mlp"
     args = ["--data", str(files["csv"]), "--target", "label", "--drop", "amount"]
-    args += ["--epochs", "2", "--units", "4"]
-    assert main(["compare", *args, *QUICK, "--students", "mlp", "--out", str(out)]) == 0
+    args += ["--epochs", "2", "--units", "4", "--students", "mlp", "--seeds", "1"]
+    args += ["--labeled", "40", "--latency-repeats", "1", "--verbose", "0"]
+    assert main(["compare", *args, "--out", str(out)]) == 0
     report = json.loads((out / "report.json").read_text())
     # One-hot band (3) and three numbers into 4 units, 2 outputs.
     assert report["models"]["mlp:distilled"]["size"] == {
@@ -250,8 +381,11 @@ def bad_files(tmp_path):
         ),
         (["--target", "label"], "needs --data FILE"),
         (["--data", "{tmp}/ok.csv"], "needs --target COLUMN"),
-        (["--students", "tree4"], "for your own table"),
-        (["--data", "{tmp}/ok.csv", "--target", "label", "--seeds", "1"], "at least 2"),
+        (["--students", "tree4"], "applies to your own table"),
+        (
+            ["--data", "{tmp}/ok.csv", "--target", "label", "--teacher-model", "svc"],
+            "svc is not a teacher for a table",
+        ),
         (
             ["--data", "{tmp}/ok.csv", "--target", "label", "--labeled", "500"],
             "leaves no transfer rows",
@@ -502,7 +636,7 @@ def test_labeled_by_default_is_half_the_owners_rows(files, tmp_path):
     rows = report["rows"]
     assert (rows["n_test"], rows["n_teacher"]) == (60, 90)
     assert rows["n_labeled"] == 45 and rows["n_transfer"] == 45
-    assert report["settings"]["labeled"] == 45
+    assert report["settings"]["n_labeled"] == 45
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 10])
@@ -562,14 +696,19 @@ def test_reported_latency_is_per_1000_rows(files, tmp_path, monkeypatch):
 def test_help_and_imports_stay_light():
     code = (
         "import sys; import skdistill.cli._main as m; "
-        "from skdistill.cli import _table_command, _table_experiment; "
-        "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules; "
-        "m.main(['compare', '--help'])"
+        "from skdistill.cli import _command; "
+        "from skdistill.cli._engine import _fits, _report, _run; "
+        "exit_ = None\n"
+        "try: m.main(['compare', '--help'])\n"
+        "except SystemExit as e: exit_ = e.code\n"
+        "assert exit_ == 0, exit_\n"
+        "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
     # argparse may wrap a line after a hyphen.
     text = " ".join(done.stdout.split()).replace("- ", "-")
     assert "--target COLUMN" in text and "runs the code it holds" in text
@@ -603,7 +742,8 @@ def test_export_writes_what_the_report_says(files, tmp_path):
         assert 0 < latency["median"] <= latency["p99"]
     assert report["exported"] == {"tree4": {"tree4.onnx": None, "tree4.joblib": None}}
     assert "joblib.load('tree4.joblib')" in markdown
-    assert "| tree4 | ONNX graph, ONNX Runtime, 1 thread |" in markdown
+    assert "| tree4 distilled | ONNX graph, ONNX Runtime, 1 thread |" in markdown
+    assert f"Exported to `{export}`:" in markdown
     # What was written predicts alike, loaded as the report says.
     frame = pd.read_csv(files["csv"]).drop(columns=["label", "amount"])
     frame["band"] = frame["band"].astype("category")
@@ -617,28 +757,3 @@ def test_export_writes_what_the_report_says(files, tmp_path):
     }
     labels = session.run(["label"], feed)[0]
     assert np.array_equal(labels, exported.predict(frame))
-
-
-def test_a_teacher_that_labels_alone_match_is_flagged():
-    from skdistill.cli._table_report import teacher_checks
-
-    def model(kind, mean, sd=0.01, label="m"):
-        scores = {"roc_auc": {"mean": mean, "sd": sd}}
-        return {"kind": kind, "label": label, "scores": scores}
-
-    report = {
-        "task": "classification",
-        "models": {
-            "teacher": model("teacher", 0.70, sd=0.02),
-            "tree4:scratch": model("scratch", 0.60, label="tree4 from scratch"),
-            "tree4:distilled": model("distilled", 0.75),
-            "sklearn:baseline": model("alternative", 0.5, label="baseline: prior"),
-            "sklearn:linear": model("alternative", 0.69, label="LogisticRegression()"),
-        },
-    }
-    lines = teacher_checks(report)
-    assert lines[0].startswith("- Baseline: prior alone score ROC AUC 0.500")
-    (flag,) = [line for line in lines if "Weak teacher" in line]
-    assert "LogisticRegression()" in flag and "matches" in flag
-    report["models"]["sklearn:linear"] = model("alternative", 0.6)
-    assert not [line for line in teacher_checks(report) if "Weak teacher" in line]

@@ -1,9 +1,10 @@
-"""Report plots draw to files without touching the caller's matplotlib backend."""
+"""The report's figures draw to files from report.json's content, without
+touching the caller's matplotlib backend."""
 
 import matplotlib
 import pytest
 
-from skdistill.cli._report import plot_learning_curves, plot_sweep
+from skdistill.cli._engine._plots import draw
 
 
 @pytest.fixture
@@ -23,19 +24,60 @@ def _history(n):
     }
 
 
-def test_plots_keep_the_callers_backend(tmp_path, svg_backend):
-    histories = {name: _history(3) for name in ("teacher", "scratch", "distilled")}
-    plot_learning_curves(histories, tmp_path / "curves.png", "title")
-    report = {
-        "dataset": "digits",
-        "teacher_accuracy": 0.95,
-        "grid": [
-            {"temperature": t, "alpha": a, "accuracy": 0.9}
-            for t in (1.0, 4.0)
-            for a in (0.1, 1.0)
+def _model(kind, label, accuracy, **extra):
+    scores = {"accuracy": {"mean": accuracy, "sd": 0.01, "values": [accuracy]}}
+    return {
+        "kind": kind,
+        "label": label,
+        "scores": scores,
+        "latency_ms_per_1000": 2.0,
+        **extra,
+    }
+
+
+def _report():
+    """What the figures read of a sweep's report, with a compression curve."""
+    models = {
+        "teacher": _model("teacher", "teacher (mlp)", 0.95),
+        "mlp:scratch": _model("scratch", "mlp from scratch", 0.85),
+        "sklearn:baseline": _model("alternative", "baseline: prior", 0.1),
+    }
+    for t in (1.0, 4.0):
+        models[f"mlp:distilled(T={t:g},alpha=0.1)"] = _model(
+            "distilled",
+            f"mlp distilled (T={t:g}, alpha=0.1)",
+            0.9,
+            settings={"temperature": t, "alpha": 0.1},
+        )
+    return {
+        "command": "sweep",
+        "data": "digits",
+        "metric": "accuracy",
+        "rows": {"n_labeled": 100},
+        "settings": {"teacher": "mlp", "temperature": 4.0, "alpha": 0.1},
+        "models": models,
+        "histories": {key: _history(3) for key in list(models)[:2]},
+        "compression": [
+            {"units": u, "parameters": 10 * u, "scratch": 0.8, "distilled": 0.9}
+            for u in (8, 16)
         ],
     }
-    plot_sweep(report, tmp_path / "sweep.png")
+
+
+def test_figures_keep_the_callers_backend(tmp_path, svg_backend):
+    plots = draw(_report(), tmp_path)
+    assert sorted(plots.values()) == [
+        "compression.png",
+        "latency.png",
+        "learning_curves.png",
+        "sweep.png",
+    ]
     assert matplotlib.get_backend() == "svg"
-    for name in ("curves.png", "sweep.png"):
+    for name in plots.values():
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_draws_only_the_figures_it_has_data_for(tmp_path):
+    report = dict(_report(), command="compare", histories={}, compression=None)
+    assert draw(report, tmp_path) == {"accuracy against predict latency": "latency.png"}
+    assert [path.name for path in tmp_path.iterdir()] == ["latency.png"]

@@ -2,7 +2,10 @@
 
 
 def format_bytes(n_bytes):
-    """``"12 KiB"`` below a mebibyte, ``"3.4 MiB"`` above."""
+    """``"512 B"`` below a kibibyte, ``"12 KiB"`` below a mebibyte,
+    ``"3.4 MiB"`` above."""
+    if n_bytes < 1024:
+        return f"{n_bytes} B"
     if n_bytes < 2**20:
         return f"{n_bytes / 1024:.0f} KiB"
     return f"{n_bytes / 2**20:.1f} MiB"

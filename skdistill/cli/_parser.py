@@ -80,19 +80,34 @@ def _students(text):
     return names
 
 
+#: The runs as --help names them, and their configurations' arguments.
+_RUNS = {
+    TRANSFER: ("digits", (TRANSFER, "digits")),
+    SAME_LABELS: ("same-labels on MNIST", (SAME_LABELS, "mnist")),
+    "same-labels-digits": ("same-labels on digits", (SAME_LABELS, "digits")),
+    TABLE: ("a table", (TABLE, None)),
+}
+
+
 def _default(name, *scenarios):
     """An option's default in each run it applies to, for --help."""
     from ._engine._experiment import configuration
 
+    runs = list(scenarios)
+    if SAME_LABELS in runs:
+        runs.insert(runs.index(SAME_LABELS) + 1, "same-labels-digits")
     values = {}
-    for scenario in scenarios:
-        value = getattr(configuration(scenario, "mnist"), name)
-        if isinstance(value, tuple):
-            value = " ".join(map(str, value)) if name != "seeds" else len(value)
-        values.setdefault(str(value), []).append(scenario)
+    for run in runs:
+        said, arguments = _RUNS[run]
+        value = getattr(configuration(*arguments), name)
+        if name == "seeds":
+            value = len(value)
+        elif isinstance(value, tuple):
+            value = " ".join(map(str, value))
+        values.setdefault(str(value), []).append(said)
     if len(values) == 1:
         return f"(default: {next(iter(values))})"
-    shown = "; ".join(f"{v} for {', '.join(s)}" for v, s in values.items())
+    shown = "; ".join(f"{v} on {', '.join(s)}" for v, s in values.items())
     return f"(default: {shown})"
 
 

@@ -27,12 +27,16 @@ def pooled_latency(latencies):
     """One latency from a model's per-seed latencies (:func:`latencies`).
 
     For each row count, the median over seeds of each seed's median call,
-    and the largest of their 99th percentiles.
+    the largest of their 99th percentiles, the rows and timed calls behind
+    each seed's, and the number of seeds.
     """
     return {
         n_rows: {
             "median": float(np.median([seed[n_rows]["median"] for seed in latencies])),
             "p99": float(np.max([seed[n_rows]["p99"] for seed in latencies])),
+            "n_rows": latencies[0][n_rows]["n_rows"],
+            "repeats": latencies[0][n_rows]["repeats"],
+            "n_seeds": len(latencies),
         }
         for n_rows in latencies[0]
     }

@@ -123,7 +123,7 @@ def _draw(rows, size, y, seed, what):
         if strata is not None:
             classes, counts = np.unique(strata, return_counts=True)
             rarest = (
-                f" The rarest class, {classes[np.argmin(counts)]!r}, has "
+                f" The rarest class, {str(classes[np.argmin(counts)])!r}, has "
                 f"{counts.min()} of these {len(rows):,} rows."
             )
         reason = " ".join(str(exc).split())

@@ -67,8 +67,8 @@ class Experiment:
         from scratch and distilled on the first seed's rows; empty for none.
     epochs, distill_epochs, teacher_epochs : int
         A Keras student's epochs from scratch (and on pseudo-labels), when
-        distilled, and a Keras teacher's. With ``early_stopping`` they are
-        the most epochs.
+        distilled (None: ``epochs``, every student's), and a Keras
+        teacher's. With ``early_stopping`` they are the most epochs.
     early_stopping : bool
         Whether a Keras student stops early as ``MLPClassifier`` does.
     validation_fraction : float or None
@@ -105,7 +105,7 @@ class Experiment:
     units: int = 32
     widths: tuple = ()
     epochs: int = 50
-    distill_epochs: int = 50
+    distill_epochs: object = None
     teacher_epochs: int = 30
     early_stopping: bool = True
     validation_fraction: object = None
@@ -152,7 +152,9 @@ class Experiment:
 
     def student_epochs(self, way):
         """A Keras student's epochs when trained ``way``."""
-        return self.distill_epochs if way == "distilled" else self.epochs
+        if way == "distilled" and self.distill_epochs is not None:
+            return self.distill_epochs
+        return self.epochs
 
 
 #: The owner's labeled rows when ``--labeled`` is not given on a table (at
@@ -179,7 +181,6 @@ CONFIGURATIONS = {
         metric="accuracy",
         widths=(8, 16, 32, 64, 128, 256),
         epochs=60,
-        distill_epochs=60,
         early_stopping=False,
         batch_size=32,
     ),

@@ -321,7 +321,9 @@ def n_steps(fits):
             if way in experiment.ways:
                 students += experiment.student_epochs(way) if keras else 1
         n_distilled = len(experiment.distilled_settings())
-        students += n_distilled * (experiment.distill_epochs if keras else 1)
+        epochs = experiment.student_epochs("distilled")
+        students += n_distilled * (epochs if keras else 1)
     total = (per_seed + students) * len(experiment.seeds)
     n_curve = len([w for w in experiment.widths if w != experiment.units])
-    return total + n_curve * (experiment.epochs + experiment.distill_epochs)
+    pair = experiment.student_epochs("scratch") + experiment.student_epochs("distilled")
+    return total + n_curve * pair

@@ -118,11 +118,11 @@ def _interval_cells(difference, scale):
         return ["-", "-"]
     if difference.get("equal"):
         return ["equal", "(same fit)"]
-    low, high = difference["ci95"]
     digits = 1 if scale == 100 else 3
     mean = f"{scale * difference['mean']:+.{digits}f}"
-    if difference["n"] < 2:
+    if difference["ci95"] is None:
         return [mean, "(one seed)"]
+    low, high = difference["ci95"]
     return [mean, f"[{scale * low:+.{digits}f}, {scale * high:+.{digits}f}]"]
 
 
@@ -194,7 +194,8 @@ def _notes(report):
             "LogisticRegression()" if report["task"] == CLASSIFICATION else "Ridge()"
         )
         lines.append(
-            f"- linear from scratch is scikit-learn's {model} on the scaled "
+            f"- linear from scratch is scikit-learn's {model} on the "
+            f"{'one-hot, ' if report['target'] is not None else ''}scaled "
             "columns, fitted on the same labels: it stands for that "
             "alternative, which is not listed twice."
         )
@@ -270,13 +271,47 @@ def _shipped(report):
     return ["", *shipped_section(students, report["models"]["teacher"])]
 
 
+def _applies(name, settings, keras):
+    """Whether report.md lists the setting ``name`` for this run."""
+    if name in ("epochs", "batch_size", "early_stopping"):
+        return keras
+    if name == "teacher_epochs":
+        return keras and settings["teacher"] in settings["students"]
+    if name in ("temperature", "alpha"):
+        return "grid" not in settings
+    if name == "units":
+        return "mlp" in settings["students"]
+    return settings[name] not in (None, [], ())
+
+
+def settings_line(report):
+    """report.md's settings: those that apply to the run, lists unbracketed."""
+    from ._models import is_keras_teacher
+
+    settings = report["settings"]
+    keras = any(n == "mlp" or is_keras_teacher(n) for n in settings["students"])
+    shown = []
+    for name, value in settings.items():
+        if not _applies(name, settings, keras):
+            continue
+        if isinstance(value, list):
+            value = " ".join(
+                "/".join(map(str, v)) if isinstance(v, list) else str(v) for v in value
+            )
+        shown.append(f"{name}={value}")
+    return ", ".join(shown)
+
+
 def markdown(report, plots):
     """``report.md``: the table, the checks, the intervals, the figures."""
     metric = METRIC_LABELS[report["metric"]]
-    settings = ", ".join(
-        f"{k}={v}" for k, v in report["settings"].items() if v not in (None, [], ())
-    )
+    settings = settings_line(report)
     n_seeds = len(report["settings"]["seeds"])
+    spread = (
+        "mean ± sd over the seeds on each seed's test rows"
+        if n_seeds > 1
+        else "on the seed's test rows"
+    )
     lines = [
         _title(report),
         "",
@@ -286,10 +321,10 @@ def markdown(report, plots):
         "",
         *models_table(report),
         "",
-        *teacher_checks(report["models"], report["metric"]),
+        *teacher_checks(report["models"], report["metric"], report["scenario"]),
         *_notes(report),
         "",
-        f"Scores are mean ± sd over the seeds on each seed's test rows; "
+        f"Scores are {spread}; "
         f"retention is the model's {metric} over the teacher's; size counts "
         "the served model's tree nodes (trees, for gradient boosting) or "
         "parameters, and pickled its bytes; "

@@ -40,7 +40,8 @@ def _stage_line(fits, seed, counts):
     return (
         f"seed {seed}: teacher ({experiment.teacher}) {where}; students "
         f"{' '.join(experiment.students)} {ways} on {counts['n_labeled']:,} "
-        f"labels{transfer}; {n_alternatives} alternatives; "
+        f"labels{transfer}; {n_alternatives} alternative"
+        f"{'' if n_alternatives == 1 else 's'}; "
         f"{counts['n_test']:,} test rows"
     )
 

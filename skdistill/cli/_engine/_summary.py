@@ -116,9 +116,20 @@ def _paired(seeds, key, baseline, metric):
         return None
     differences = [a - b for a, b in defined]
     interval = paired_interval(differences)
-    # Two fits that coincide have no interval worth a row: say so instead.
+    if interval["n"] < 2:
+        interval["ci95"] = None  # one seed: no interval (and strict JSON)
     interval["equal"] = bool(np.all(np.abs(differences) < 1e-12))
     return interval
+
+
+def _coinciding(by_score):
+    """``by_score`` with ``equal`` true only where every score ties on every
+    seed: two fits that coincide (a tie on one score is not the same fit)."""
+    same = all(d is None or d["equal"] for d in by_score.values())
+    for difference in by_score.values():
+        if difference is not None:
+            difference["equal"] = same
+    return by_score
 
 
 def phrase(difference, baseline, metric):
@@ -130,14 +141,15 @@ def phrase(difference, baseline, metric):
             f"distilled = {baseline} on every seed (the two fits coincide: "
             "no comparison to make)"
         )
-    mean, (low, high) = difference["mean"], difference["ci95"]
+    mean = difference["mean"]
     scale, unit = (100, " points") if metric == "accuracy" else (1, "")
     digits = 1 if scale == 100 else 3
-    if difference["n"] < 2:
+    if difference["ci95"] is None:
         return (
             f"distilled − {baseline} {scale * mean:+.{digits}f}{unit} on one seed: no "
             "interval (give --seeds 2 or more to see whether it is a difference)"
         )
+    low, high = difference["ci95"]
     if low > 0:
         verdict = "distillation is better"
     elif high < 0:
@@ -171,9 +183,9 @@ def student_differences(seeds, labels, task, metric):
             other = f"{name}:{baseline}"
             if other not in seeds[0]:
                 continue
-            entry[f"distilled_minus_{baseline}"] = {
-                score: _paired(seeds, key, other, score) for score in METRICS[task]
-            }
+            entry[f"distilled_minus_{baseline}"] = _coinciding(
+                {score: _paired(seeds, key, other, score) for score in METRICS[task]}
+            )
             clauses.append(
                 phrase(entry[f"distilled_minus_{baseline}"][metric], said, metric)
             )
@@ -205,7 +217,15 @@ def score_text(name, stats):
     return f"{mean:.3f} ± {sd:.3f}"
 
 
-def teacher_checks(models, metric):
+#: What the weak-teacher line advises, by scenario.
+_STRONGER = {
+    "same-labels": "a stronger teacher (--models, more --teacher-epochs, or "
+    "--teacher) would teach more.",
+    None: "a stronger teacher (--teacher-model, --teacher) would teach more.",
+}
+
+
+def teacher_checks(models, metric, scenario=None):
     """Sentences on what the reader should know before trusting the teacher.
 
     The baseline a practitioner checks first (class frequencies or the
@@ -214,6 +234,7 @@ def teacher_checks(models, metric):
     then distillation passes on little, and retention above 100% says so.
     """
     label = METRIC_LABELS[metric]
+    advice = _STRONGER.get(scenario, _STRONGER[None])
     teacher = models["teacher"]["scores"][metric]
     lines = []
     baseline = models.get("sklearn:baseline")
@@ -242,8 +263,7 @@ def teacher_checks(models, metric):
                 f"- Weak teacher: {model['label']}, trained on the labels alone, "
                 f"{verdict} the teacher ({label} {shown[0].split(' ± ')[0]} "
                 f"against {shown[1]}). A student distilled from it can score "
-                "above it (retention over 100%); a stronger teacher "
-                "(--teacher-model, --teacher) would teach more."
+                f"above it (retention over 100%); {advice}"
             )
     return lines
 
