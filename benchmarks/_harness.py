@@ -189,7 +189,8 @@ def make_student(name, seed, *, regression=False, **params):
 
 
 def size(model):
-    """The main job's size of a fitted model: nodes, weights or coefficients.
+    """The main job's size of a fitted model: tree nodes (trees, for
+    gradient boosting), weights or coefficients.
 
     A distiller counts its student; a Pipeline its last step. -1 if unknown.
     """

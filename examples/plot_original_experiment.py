@@ -15,9 +15,10 @@ mnist`` runs them on MNIST itself; see :doc:`/main_job`.
 # ----
 # The digits are 1,797 images of 8x8 pixels, flattened to 64 features.
 # :class:`~skdistill.ConvNet` reshapes a flattened square row back to an 8x8x1
-# image, so the notebook's convolutional networks apply unchanged. The split
-# is the one ``skdistill compare`` uses on digits: a stratified quarter held
-# out, so that all ten digits weigh the same in the test score.
+# image, so the notebook's convolutional networks apply unchanged. A
+# stratified quarter is held out (as ``skdistill compare`` draws for each of
+# its seeds on digits), so that all ten digits weigh the same in the test
+# score.
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -127,9 +128,10 @@ print(
 # four epochs leave it only a little ahead. Distillation did **not** help
 # here: the distilled student scored a few rows below the student trained
 # from scratch (the last line above). One seed and a gap of a few rows
-# cannot tell the two students apart; ``skdistill compare`` on digits
-# repeats the comparison over five seeds and gives a 95% interval for the
-# difference (see :doc:`/main_job`).
+# cannot tell the two students apart; ``skdistill compare --scenario
+# same-labels --models notebook-cnn --seeds 5`` repeats this comparison over
+# five seeds and gives a 95% interval for the difference (see
+# :doc:`/main_job`).
 #
 # A teacher this close to its student has little to teach, and 90% of the
 # distilled student's loss goes to imitating it, mistakes included. What the
@@ -137,8 +139,10 @@ print(
 # million. Hinton et al. (2015) measured the gain of distillation on MNIST,
 # with a teacher well ahead of its student: 146 test errors out of 10,000 for
 # their small network trained from scratch, 74 distilled, 67 for the teacher.
-# ``skdistill compare --dataset mnist --models strong-cnn`` runs this
-# experiment there.
+# ``skdistill compare --dataset mnist --models strong-cnn`` runs the
+# notebook's experiment on MNIST with a regularised teacher; on the first
+# 10,000 images and the notebook's epochs its teacher did not yet beat the
+# student from scratch (see :doc:`/main_job`).
 
 # %%
 # Validation accuracy per epoch
