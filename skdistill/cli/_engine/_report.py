@@ -177,12 +177,15 @@ def _rows_sentence(report):
         f"for each of {n_seeds} seeds"
         f"{' (stratified)' if report['task'] == CLASSIFICATION else ''}"
     )
+    students = (
+        "pseudo-label and distilled" if "pseudo" in settings["ways"] else "distilled"
+    )
     return (
         f"{redrawn}: {rows['n_test']:,} test rows, {teacher}, "
         f"{rows['n_labeled']:,} labeled rows (the students from scratch and the "
         f"scikit-learn defaults see these only) and {rows['n_transfer']:,} "
-        "unlabeled transfer rows (the pseudo-label and distilled students see "
-        "them through the teacher)."
+        f"unlabeled transfer rows (the {students} students see them through "
+        "the teacher)."
     )
 
 
