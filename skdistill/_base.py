@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .distill._cluster_pass import rows_for_student
 from .distill._rows import row_weights, training_rows
 from .distill._teacher_pass import teacher_outputs, unused_teacher
 from .distill._transfer import check_augment
@@ -37,6 +38,12 @@ from .students._inputs import (
 )
 from .teachers._adapters import check_teacher, clone_teacher
 from .training._settings import TrainingSettings
+from .utils._dask import (
+    check_dask_options,
+    check_dask_unlabeled,
+    check_in_memory,
+    is_dask_collection,
+)
 from .utils._frames import check_same_columns, is_frame
 from .utils._keras import seed_from
 from .utils._outofcore import is_memmap
@@ -173,13 +180,23 @@ class BaseDistiller(BaseEstimator):
 
     def _validate_fit_data(self, X, y, sample_weight, X_unlabeled, fitter, task):
         """Checked ``X``, ``y``, weights and transfer rows, and whether to stream."""
+        check_in_memory(X)
+        # A Dask X_unlabeled stays where it is: checked from what Dask knows.
+        on_dask = is_dask_collection(X_unlabeled)
+        collection, X_unlabeled = (
+            (X_unlabeled, None) if on_dask else (None, X_unlabeled)
+        )
         if is_frame(X):
             X, y, X_unlabeled = self._validate_frames(X, y, X_unlabeled)
             streamed = False
         else:
             # A memory-mapped X is streamed block by block to a Keras student,
             # never copied whole; a scikit-learn student fits on rows in memory.
-            streamed = (is_memmap(X) or is_memmap(X_unlabeled)) and fitter.keras
+            streamed = (
+                (is_memmap(X) or is_memmap(X_unlabeled))
+                and fitter.keras
+                and not on_dask
+            )
             X, y = validate_data(
                 self,
                 X,
@@ -194,6 +211,9 @@ class BaseDistiller(BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, len(X))
         if streamed:
             check_streamable(self)
+        if on_dask:
+            X_unlabeled = check_dask_unlabeled(collection, X, keras=fitter.keras)
+            check_dask_options(self, fitter.keras)
         return X, y, sample_weight, X_unlabeled, streamed
 
     def _validate_frames(self, X, y, X_unlabeled):
@@ -249,10 +269,17 @@ class BaseDistiller(BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each labeled row, applied to both loss terms
             (and passed to an unfitted teacher's ``fit`` where it accepts it).
-        X_unlabeled : array-like of shape (n_unlabeled, ...), default=None
-            Transfer rows with no label: the teacher labels them and they carry
-            only the teacher's term. Ignored when ``alpha=1``. When ``X`` is a
-            DataFrame, a DataFrame with its columns.
+        X_unlabeled : array-like or Dask collection, default=None
+            Transfer rows with no label, of shape ``(n_unlabeled, ...)``: the
+            teacher labels them and they carry only the teacher's term.
+            Ignored when ``alpha=1``. When ``X`` is a DataFrame, a DataFrame
+            with its columns. A ``dask.array.Array`` or a
+            ``dask.dataframe.DataFrame`` (with ``X`` in memory) is labelled
+            where its partitions live, by the teacher sent once to the
+            workers of the ``distributed.Client`` (or by Dask's local
+            scheduler without one); a Keras student then trains from a few
+            partitions at a time, a scikit-learn student from the rows
+            gathered once. See "Scaling out" in the docs.
 
         Returns
         -------
@@ -290,6 +317,7 @@ class BaseDistiller(BaseEstimator):
             )
             if not soft_term:
                 taught = unused_teacher(teacher, taught)
+            rows, taught = rows_for_student(rows, taught)
             outputs = task.read_teacher(taught, y, len(rows))
             targets = task.targets(
                 fitter, y, row_weights(sample_weight, len(rows)), outputs, taught

@@ -142,7 +142,9 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         searches and repeated fits run the teacher once per distinct row. It
         holds at most 256 MiB of logits and row hashes; see
         :func:`skdistill.get_teacher_cache` to clear or resize it. ``False``
-        computes them afresh on every fit.
+        computes them afresh on every fit. The outputs on a Dask
+        ``X_unlabeled`` are not cached: they stay beside their rows on the
+        cluster for one fit.
     memory : str, path, joblib.Memory or None, default=None
         Also store the teacher's outputs, and the fit of an unfitted teacher,
         on disk through ``joblib.Memory`` (scikit-learn's ``memory``
@@ -150,7 +152,8 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
         object. Other processes then reuse them: the workers of a search with
         ``n_jobs``, and later runs. Entries are keyed by the same content
         fingerprints as the in-process cache; clear them with
-        ``memory.clear()``. ``None`` stores nothing on disk.
+        ``memory.clear()``. ``None`` stores nothing on disk. The outputs on a
+        Dask ``X_unlabeled`` are not stored.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the validation split; the
         same value gives the same predictions.
@@ -198,6 +201,10 @@ class DistilledClassifier(ClassifierMixin, BaseDistiller):
     -----
     Rows passed as ``X_unlabeled`` to :meth:`fit` have no label and carry only
     the soft term. ``sample_weight`` weights both terms of a row.
+    ``X_unlabeled`` may be a ``dask.array.Array`` or a
+    ``dask.dataframe.DataFrame`` too: the teacher labels each partition on
+    the Dask worker that holds it (see :meth:`fit`, and "Scaling out" in
+    the user guide).
 
     Every parameter is checked at the start of :meth:`fit`, before the teacher
     is fitted or run, so a typo costs no teacher pass. The teacher's outputs

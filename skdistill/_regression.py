@@ -24,7 +24,8 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
             + (1 - \alpha) \, \mathrm{MSE}(\hat y_t, \hat y_s)
 
     with :math:`\hat y_s` and :math:`\hat y_t` the student's and the teacher's
-    predictions; transfer rows (``X_unlabeled``) and synthetic rows
+    predictions; transfer rows (``X_unlabeled``, in memory or a Dask
+    collection labelled where it lives) and synthetic rows
     (``augment``) have no label and carry the teacher's term alone.
     ``alpha=1`` is the student trained from scratch on the labels; ``alpha=0``
     learns the teacher's predictions only. The teacher's outputs are computed
@@ -109,9 +110,12 @@ class DistilledRegressor(RegressorMixin, BaseDistiller):
     teacher_cache : bool, default=True
         Reuse the teacher's predictions (and an unfitted teacher's fit)
         across fits on the same rows, through the process-wide cache (see
-        :func:`skdistill.get_teacher_cache`).
+        :func:`skdistill.get_teacher_cache`). The predictions on a Dask
+        ``X_unlabeled`` are not cached: they stay beside their rows on the
+        cluster for one fit.
     memory : str, path, joblib.Memory or None, default=None
-        Also store them on disk through ``joblib.Memory``.
+        Also store them on disk through ``joblib.Memory`` (those on a Dask
+        ``X_unlabeled`` excepted).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, the validation split and
         synthetic rows.

@@ -24,6 +24,10 @@ BENCHMARKS = {
         ["serial_s", "dask_s", "loopback_bytes", "dask_equals_serial"],
         ["dask, ScatteredTeacher"],
     ),
+    "bench_dask_transfer.py": (
+        ["config", "synthetic", "real", "differences"],
+        ["| labelling | time (s) |", "### lending: in-memory against Dask"],
+    ),
     "bench_distill.py": (["config", "results", "ratios"], ["| method | time (s) |"]),
     "bench_out_of_core.py": (None, ["target: memmap peak above post-import RSS"]),
     "bench_regression.py": (

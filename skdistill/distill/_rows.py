@@ -2,12 +2,14 @@
 
 ``fit`` trains on the labeled rows ``X`` first, then the unlabeled transfer
 rows ``X_unlabeled``, then the synthetic rows an augmenter makes
-(``augment``); :func:`training_rows` puts them together, in memory or as a
-:class:`~skdistill.utils._outofcore.BlockReader` over memory-mapped arrays.
+(``augment``); :func:`training_rows` puts them together, in memory, as a
+:class:`~skdistill.utils._outofcore.BlockReader` over memory-mapped arrays, or
+as the labeled rows here beside a Dask collection of transfer rows.
 """
 
 import numpy as np
 
+from ..utils._dask import ClusterTransferRows, DaskTransfer
 from ..utils._frames import check_same_columns, concat_rows, is_frame
 from ..utils._outofcore import BlockReader, is_memmap
 from ._transfer import check_augment
@@ -20,7 +22,9 @@ def training_rows(X, X_unlabeled, *, sources, augment, seed):
     ----------
     X, X_unlabeled : ndarray, DataFrame or None
         The checked labeled and transfer rows; frames are joined as frames,
-        with the columns and dtypes of ``X``.
+        with the columns and dtypes of ``X``. ``X_unlabeled`` may be a
+        checked Dask collection (a ``DaskTransfer``), which stays where it
+        is: the rows are then a :class:`ClusterTransferRows`.
     sources : tuple or None
         What the user passed as ``X`` and ``X_unlabeled``, where either is a
         ``numpy.memmap``: the rows are then read from the maps themselves,
@@ -33,8 +37,10 @@ def training_rows(X, X_unlabeled, *, sources, augment, seed):
 
     Returns
     -------
-    rows : ndarray or BlockReader
+    rows : ndarray, DataFrame, BlockReader or ClusterTransferRows
     """
+    if isinstance(X_unlabeled, DaskTransfer):
+        return ClusterTransferRows(X, X_unlabeled)
     arrays = [X] if X_unlabeled is None else [X, X_unlabeled]
     if sources is not None:
         used = sources[: len(arrays)]

@@ -9,6 +9,8 @@ the estimator then sets as fitted attributes. The estimators choose their
 task object in ``_make_task``.
 """
 
+import functools
+
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -37,6 +39,42 @@ def align_to_teacher(y, t_classes, t_logits):
 
 def _as_columns(y):
     return y.reshape(len(y), -1)
+
+
+def _transfer_logits(order, logits):
+    """Packed targets of transfer rows from the teacher's logits on them."""
+    from ..training._loss import pack_targets
+
+    no_label = np.zeros(len(logits), dtype=np.float32)
+    return pack_targets(no_label, no_label, np.asarray(logits)[:, order])
+
+
+def _transfer_predictions(mean, scale, predictions):
+    """Packed targets of transfer rows from the teacher's predictions on them."""
+    from ..training._loss import pack_regression_targets
+
+    predictions = _as_columns(np.asarray(predictions, dtype=np.float64))
+    n_rows = len(predictions)
+    return pack_regression_targets(
+        np.zeros(predictions.shape, np.float32),
+        np.zeros(n_rows, np.float32),
+        (predictions - mean) / scale,
+    )
+
+
+def _packed_transfer(taught, pack, *settings):
+    """The Dask transfer rows of ``taught``, packed by ``pack(*settings,
+    outputs)`` as they are read, or None."""
+    if taught.transfer is None:
+        return None
+    return taught.transfer.packed_by(functools.partial(pack, *settings))
+
+
+def _teacher_order(taught):
+    """The order of the teacher's output columns that sorts its classes."""
+    if taught.classes is None:
+        return None
+    return np.argsort(taught.classes, kind="stable")
 
 
 class ClassificationTask:
@@ -112,6 +150,7 @@ class ClassificationTask:
             classes=self.classes,
             objective=objective,
             feature_stats=taught.feature_stats,
+            transfer=_packed_transfer(taught, _transfer_logits, _teacher_order(taught)),
         )
 
 
@@ -188,4 +227,7 @@ class RegressionTask:
                 alpha=self.alpha, soft=taught.outputs is not None
             ),
             feature_stats=taught.feature_stats,
+            transfer=_packed_transfer(
+                taught, _transfer_predictions, self.mean, self.scale
+            ),
         )

@@ -6,7 +6,8 @@ row (labeled, unlabeled and synthetic) through the in-process cache
 (:mod:`skdistill.distill._cache`) and a ``joblib.Memory`` where one is given,
 or takes out-of-fold outputs (``teacher_cv``). It works on a teacher adapter
 (:func:`skdistill.teachers._adapters.as_teacher`), so it never asks what kind
-of teacher it has nor what task its outputs serve.
+of teacher it has nor what task its outputs serve. Transfer rows in a Dask
+collection are labelled where they live (:mod:`._cluster_pass`).
 """
 
 import functools
@@ -17,11 +18,24 @@ import numpy as np
 
 from ..teachers._adapters import as_teacher
 from ..teachers._out_of_fold import out_of_fold_outputs
-from ..utils._frames import fingerprint_frame, is_frame, row_signature, take_rows
+from ..utils._dask import ClusterTransferRows, dask_client
+from ..utils._frames import (
+    fingerprint_frame,
+    is_frame,
+    numeric_rows,
+    row_signature,
+    take_rows,
+)
 from ..utils._hashing import fingerprint_array
 from ..utils._keras import import_keras
 from ..utils._outofcore import BlockReader, FeatureMoments, map_blocks
 from ._cache import get_teacher_cache
+from ._cluster_pass import (
+    check_gather_size,
+    check_picklable,
+    label_partitions,
+    teacher_for_workers,
+)
 
 
 class TeacherPass(NamedTuple):
@@ -36,8 +50,11 @@ class TeacherPass(NamedTuple):
     #: without a teacher.
     outputs: np.ndarray | None
     #: Per-feature (mean, std) when the pass read memory-mapped rows block by
-    #: block and took them on the way; None otherwise.
+    #: block, or a Dask collection, and took them on the way; None otherwise.
     feature_stats: tuple | None
+    #: The transfer rows of a Dask collection and the outputs on them, where
+    #: they were labelled (``outputs`` then covers the labeled rows only).
+    transfer: object = None
 
 
 def teacher_outputs(
@@ -51,11 +68,14 @@ def teacher_outputs(
         The adapter of the estimator's ``teacher``; None trains from scratch.
     X, y, sample_weight : ndarray
         The labeled rows, on which an unfitted teacher is fitted.
-    rows : ndarray or BlockReader
+    rows : ndarray, BlockReader or ClusterTransferRows
         Every training row, labeled ones first. A :class:`BlockReader` over
         memory-mapped rows is read in one pass that checks the rows, takes
         their feature statistics and runs the teacher block by block,
         bypassing the caches (hashing the rows would read them once more).
+        Of :class:`ClusterTransferRows`, the labeled rows go through the
+        caches and the Dask collection is labelled where it lives, bypassing
+        them.
     teacher_cv : int, cross-validation generator, iterable or None
         Out-of-fold outputs for the labeled rows.
     use_cache : bool
@@ -81,6 +101,8 @@ def teacher_outputs(
         use_cache=use_cache and not streamed,
         memory=None if streamed else memory,
     )
+    if isinstance(rows, ClusterTransferRows):
+        return _pass_with_cluster(outputs, rows, teacher_cv=teacher_cv, verbose=verbose)
     stats = None
     if streamed:
         fitted = outputs.fitted()[0]
@@ -91,6 +113,42 @@ def teacher_outputs(
         fitted, classes, values = outputs.out_of_fold(rows, teacher_cv)
     classes = None if classes is None else np.asarray(classes)
     return TeacherPass(fitted.fitted_teacher, classes, values, stats)
+
+
+def _pass_with_cluster(outputs, rows, *, teacher_cv, verbose):
+    """The labeled rows labelled here, the Dask transfer rows where they live.
+
+    Under a ``distributed.Client`` the teacher is checked for pickling before
+    it is fitted or run, then sent to the workers once.
+    """
+    client, transfer = dask_client(), rows.transfer
+    if not transfer.keras and transfer.n_rows is not None:
+        # An array's size is known: refuse what could not be gathered first.
+        check_gather_size(transfer.n_rows * transfer.row_bytes, transfer.n_rows)
+    if client is not None and not outputs.adapter.is_fitted():
+        check_picklable(outputs.adapter.teacher)
+    fitted = outputs.fitted()[0]
+    with teacher_for_workers(fitted, client) as reference:
+        if teacher_cv is None:
+            _, classes, values = outputs.outputs(rows.local)
+        else:
+            _, classes, values = outputs.out_of_fold(rows.local, teacher_cv)
+        classes = None if classes is None else np.asarray(classes)
+        labelled = label_partitions(
+            reference,
+            transfer,
+            task=fitted.task,
+            classes=classes,
+            like=values,
+            client=client,
+            verbose=verbose,
+        )
+    stats = None
+    if transfer.keras:
+        moments = FeatureMoments()
+        moments.add(numeric_rows(rows.local, owner="A Keras student"))
+        stats = labelled.add_moments(moments).mean_std()
+    return TeacherPass(fitted.fitted_teacher, classes, values, stats, labelled)
 
 
 def unused_teacher(adapter, taught):

@@ -232,7 +232,7 @@ def student_meta(
 
     Parameters
     ----------
-    rows : ndarray or BlockReader
+    rows : ndarray, BlockReader or ClusterRows
         Every training row (labeled, unlabeled and synthetic).
     task : {"classification", "regression"}
         What the student predicts.

@@ -16,6 +16,7 @@ from sklearn.utils import get_tags
 
 from ..training._settings import check_training_settings
 from ..training._trainer import train_student
+from ..utils._cluster_rows import ClusterRows
 from ..utils._frames import take_rows
 from ..utils._keras import ForwardPass, import_keras, keras_seed
 from ..utils._outofcore import BlockReader, map_blocks
@@ -45,6 +46,10 @@ class KerasTargets:
         The loss and its settings.
     feature_stats : tuple or None
         The rows' per-feature (mean, std) where a pass took them already.
+    transfer : LabelledPartitions or None
+        Transfer rows labelled on a Dask cluster, packed partition by
+        partition as they are read; ``packed`` and ``weights`` then cover the
+        labeled rows only.
     """
 
     packed: np.ndarray
@@ -55,6 +60,7 @@ class KerasTargets:
     classes: object
     objective: object
     feature_stats: object = None
+    transfer: object = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,9 @@ class KerasStudentFitter:
         Parameters
         ----------
         rows : ndarray or BlockReader
-            Every training row, labeled rows first.
+            Every training row, labeled rows first (only the labeled rows
+            where ``targets.transfer`` holds the others, on a Dask cluster,
+            which are released from it once trained on).
         targets : KerasTargets
             What it learns from, and the loss.
         input_shape : tuple
@@ -129,6 +137,15 @@ class KerasStudentFitter:
             The trained student.
         history : dict of str to list of float
         """
+        if targets.transfer is not None:
+            rows = ClusterRows(rows, targets.transfer)
+        try:
+            return self._train(rows, targets, input_shape, n_features_in, settings)
+        finally:
+            if targets.transfer is not None:
+                targets.transfer.release()
+
+    def _train(self, rows, targets, input_shape, n_features_in, settings):
         meta = student_meta(
             rows,
             task=targets.task,

@@ -1,9 +1,11 @@
 """What Keras's ``fit`` takes: shuffled batches, the validation split, and
 row counts that split evenly across devices.
 
-:func:`fit_arguments` turns the training rows (in memory, or a
-:class:`~skdistill.utils._outofcore.BlockReader` over memory-mapped arrays),
-their packed targets and their weights into Keras ``fit`` arguments.
+:func:`fit_arguments` turns the training rows (in memory, a
+:class:`~skdistill.utils._outofcore.BlockReader` over memory-mapped arrays,
+or :class:`~skdistill.utils._cluster_rows.ClusterRows` whose transfer rows
+lie on a Dask cluster), their packed targets and their weights into Keras
+``fit`` arguments.
 """
 
 import functools
@@ -12,6 +14,7 @@ import sys
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from ..utils._cluster_rows import ClusterRows, cluster_batches
 from ..utils._keras import held_out_data, training_data
 from ..utils._outofcore import BlockReader, streamed_batches
 
@@ -32,12 +35,15 @@ def fit_arguments(
 
     In-memory rows become a shuffled ``tf.data`` pipeline (or arrays, off
     TensorFlow); a :class:`BlockReader` becomes a ``PyDataset`` that reads
-    a block at a time. Under a Keras distribution that splits each batch
-    across devices, the row counts are trimmed to a multiple of the number
-    of devices (see :func:`_trim_to_shards`). In-memory rows whose pass
-    takes at most ``max_repeated_steps`` batches are repeated without end,
-    one pass per epoch (``repeat`` of :func:`skdistill._keras.training_data`);
-    the data's ``steps_per_epoch`` then says so.
+    a block at a time; :class:`ClusterRows`, one that fetches a partition at
+    a time (``targets`` and ``weights`` then cover the labeled rows, which
+    alone are held out for validation). Under a Keras distribution that
+    splits each batch across devices, the row counts are trimmed to a
+    multiple of the number of devices (see :func:`_trim_to_shards`).
+    In-memory rows whose pass takes at most ``max_repeated_steps`` batches
+    are repeated without end, one pass per epoch (``repeat`` of
+    :func:`skdistill._keras.training_data`); the data's ``steps_per_epoch``
+    then says so.
     """
     split = _validation_split(targets, n_labeled, validation_fraction, seed)
     if split is None:
@@ -46,6 +52,10 @@ def fit_arguments(
         train_idx, val_idx = split
         fit_rows = np.concatenate([train_idx, np.arange(n_labeled, len(targets))])
     shards = _batch_shards(batch_size)
+    if isinstance(rows, ClusterRows):
+        return _cluster_arguments(
+            rows, targets, weights, fit_rows, val_idx, shards, batch_size, seed
+        )
     if shards > 1:
         fit_rows = _trim_to_shards(fit_rows, shards, seed)
         if val_idx is not None:
@@ -79,6 +89,32 @@ def fit_arguments(
         )
     )
     return data, validation_data, n_fit_rows
+
+
+def _cluster_arguments(
+    rows, targets, weights, fit_local, val_idx, shards, batch_size, seed
+):
+    """Keras ``fit`` arguments for rows whose transfer rows are on a cluster."""
+    data = cluster_batches(
+        rows,
+        targets,
+        weights,
+        fit_local,
+        batch_size=batch_size,
+        seed=seed,
+        shards=shards,
+    )
+    validation_data = None
+    if val_idx is not None:
+        if shards > 1:
+            val_idx = _trim_to_shards(val_idx, shards, seed)
+        validation_data = held_out_data(
+            rows.local[val_idx],
+            targets[val_idx],
+            weights[val_idx],
+            batch_size=batch_size,
+        )
+    return {"x": data, "shuffle": False}, validation_data, data.n_rows
 
 
 def _validation_split(targets, n_labeled, validation_fraction, seed):

@@ -204,7 +204,7 @@ def train_student(
         The Keras module.
     student : keras.Model
         The freshly built student; its weights are trained.
-    rows : ndarray or BlockReader
+    rows : ndarray, BlockReader or ClusterRows
         The training rows, labeled rows first, then transfer rows.
     targets : ndarray of shape (n_rows, n_packed)
         The packed targets the objective's loss reads.
@@ -287,7 +287,7 @@ def _keras_data(keras, rows, targets, weights, n_labeled, settings):
     """Keras ``fit``'s data, its batch size, steps per epoch and per call."""
     batch_size = settings.batch_size
     if batch_size == "auto":
-        batch_size = min(AUTO_BATCH_SIZE, len(targets))
+        batch_size = min(AUTO_BATCH_SIZE, len(rows))
     batch_size = int(batch_size)
     data, validation_data, n_fit_rows = fit_arguments(
         rows,

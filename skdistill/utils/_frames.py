@@ -82,7 +82,13 @@ def check_same_columns(X_other, X, name):
             f"got {type(X_other).__name__}. Build it with "
             f"pandas.DataFrame(rows, columns=X.columns)."
         )
-    columns, other = list(X.columns), list(X_other.columns)
+    check_column_names(list(X_other.columns), X, name)
+    return X_other
+
+
+def check_column_names(other, X, name):
+    """Raise a ValueError unless the column labels ``other`` are X's, in order."""
+    columns = list(X.columns)
     if columns != other:
         missing = [c for c in columns if c not in other]
         extra = [c for c in other if c not in columns]
@@ -95,7 +101,6 @@ def check_same_columns(X_other, X, name):
             f"{name} must have X's columns in X's order; it has {detail}. "
             f"Select them with {name}[X.columns]."
         )
-    return X_other
 
 
 _STUDENT_FIX = (

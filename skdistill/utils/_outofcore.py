@@ -167,6 +167,12 @@ class FeatureMoments:
         self.total = self.total + block.sum(axis=0, dtype=np.float64)
         self.squares = self.squares + np.square(block).sum(axis=0, dtype=np.float64)
 
+    def merge(self, other):
+        """Add what ``other``, another accumulator, has counted."""
+        self.n += other.n
+        self.total = self.total + other.total
+        self.squares = self.squares + other.squares
+
     def mean_std(self):
         mean = self.total / self.n
         var = np.maximum(self.squares / self.n - np.square(mean), 0.0)
