@@ -63,9 +63,20 @@ def client():
 
 
 @pytest.mark.parametrize("scatter", [False, True], ids=["inline", "scattered"])
-def test_dask_search_equals_serial_search(problem, serial, client, scatter):
+def test_dask_search_equals_serial_search(
+    problem, serial, client, scatter, monkeypatch
+):
     X, y, teacher = problem
     shared = ScatteredTeacher(teacher, client) if scatter else teacher
+    # A fit in this process is counted; the workers import their own class.
+    in_client = []
+    fit = DistilledClassifier.fit
+
+    def counted_fit(self, *args, **kwargs):
+        in_client.append(1)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(DistilledClassifier, "fit", counted_fit)
     with (
         distributed.get_task_stream(client) as stream,
         joblib.parallel_config(backend="dask"),
@@ -80,7 +91,10 @@ def test_dask_search_equals_serial_search(problem, serial, client, scatter):
         if calls:
             fits[task["worker"]] = fits.get(task["worker"], 0) + int(calls[1])
     n_fits = len(results["params"]) * 3
-    assert sum(fits.values()) == n_fits, fits
+    assert not in_client, "a fit of the search ran in the client's process"
+    # On a loaded machine the stream has missed some of joblib's batches
+    # (4 of 12 calls once), never shown more than the search made.
+    assert 0 < sum(fits.values()) <= n_fits, fits
     workers = set(client.scheduler_info()["workers"])
     assert len(workers) == 2 and set(fits) == workers, (fits, workers)
     for name in ("split0_test_score", "split1_test_score", "split2_test_score"):
