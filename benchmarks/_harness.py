@@ -283,6 +283,32 @@ class Run:
         return f"[{' '.join(words)}]"
 
 
+def status_kib(*fields):
+    """Fields of this process's ``/proc/self/status`` (``VmRSS``, ``VmHWM``),
+    in KiB."""
+    values = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            name, _, rest = line.partition(":")
+            if name in fields:
+                values[name] = int(rest.split()[0])
+    return values
+
+
+def local_cluster(n_workers=2, **params):
+    """A ``distributed.LocalCluster`` of worker processes with one thread
+    each, on loopback and without a dashboard; ``params`` go to it."""
+    import distributed
+
+    return distributed.LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+        **params,
+    )
+
+
 # Statistics
 
 

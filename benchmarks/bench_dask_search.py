@@ -28,7 +28,7 @@ import time
 import joblib
 import numpy as np
 import psutil
-from _harness import make_parser, parse, write_json
+from _harness import local_cluster, make_parser, parse, write_json
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
@@ -82,12 +82,7 @@ def on_dask(search, estimator, teacher, results):
     import distributed
 
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
+        local_cluster() as cluster,
         distributed.Client(cluster) as client,
     ):
         client.run(_import_keras)

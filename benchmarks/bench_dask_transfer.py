@@ -42,26 +42,17 @@ from _harness import (
     has_interval,
     import_keras_timed,
     limit_threads,
+    local_cluster,
     log,
     make_parser,
     markdown,
     paired,
     parse,
     spread,
+    status_kib,
 )
 
 N_CLASSES, N_LATENT = 5, 8
-
-
-def status_kib(*fields):
-    """Fields of /proc/self/status, in KiB."""
-    values = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            name, _, rest = line.partition(":")
-            if name in fields:
-                values[name] = int(rest.split()[0])
-    return values
 
 
 def reset_peak():
@@ -399,13 +390,7 @@ def main(argv=None):
     limit_threads(args.threads, need_keras=True)
     import_keras_timed()
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-            **worker_threads(args.threads),
-        ) as cluster,
+        local_cluster(**worker_threads(args.threads)) as cluster,
         distributed.Client(cluster) as client,
     ):
         client.run(_import_on_worker)

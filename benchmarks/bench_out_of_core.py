@@ -34,20 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import make_parser, parse, write_json
+from _harness import make_parser, parse, status_kib, write_json
 
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "skdistill-bench-out-of-core"
-
-
-def status_kib(*fields):
-    """Fields of /proc/self/status, in KiB."""
-    values = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            name, _, rest = line.partition(":")
-            if name in fields:
-                values[name] = int(rest.split()[0])
-    return values
 
 
 def make_data(args):
