@@ -86,3 +86,24 @@ def make_keras_teacher():
         return model
 
     return make
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A ``distributed.Client`` of a ``LocalCluster`` on loopback: two worker
+    processes of one thread each, for one test module."""
+    distributed = pytest.importorskip(
+        "distributed",
+        reason="dask.distributed is not installed (pip install skdistill[tests])",
+    )
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

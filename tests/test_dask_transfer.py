@@ -85,21 +85,6 @@ def _frame(n, seed):
 
 
 @pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
-
-
-@pytest.fixture(scope="module")
 def table():
     X, y = make_classification(
         n_samples=1400, n_features=6, n_informative=4, n_classes=3, random_state=0

@@ -47,21 +47,6 @@ def serial(problem):
     return _search(teacher, X, y).cv_results_
 
 
-@pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
-
-
 @pytest.mark.parametrize("scatter", [False, True], ids=["inline", "scattered"])
 def test_dask_search_equals_serial_search(
     problem, serial, client, scatter, monkeypatch

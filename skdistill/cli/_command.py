@@ -176,11 +176,9 @@ def load(args, scenario, console):
 def _check_keras(experiment):
     """The library's ImportError, as one line, before any model is fitted,
     if a Keras model is asked for without Keras."""
-    from ._engine._models import is_keras_teacher
+    from ._engine._models import is_keras_student
 
-    keras = [
-        name for name in experiment.students if name == "mlp" or is_keras_teacher(name)
-    ]
+    keras = [name for name in experiment.students if is_keras_student(name)]
     if not keras:
         return
     from ..utils._keras import import_keras

@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.utils.validation import check_array
 
 from ._frames import check_column_names, is_frame, numeric_rows
+from ._validation import refuse_options
 
 
 def is_dask_collection(X):
@@ -265,12 +266,13 @@ def check_dask_options(estimator, keras):
     if estimator.alpha == 1:
         return
     names = ("augment", "preprocessor") if keras else ("augment",)
-    for name in names:
-        value = getattr(estimator, name)
-        if value is not None:
-            raise ValueError(
-                f"{name}={value!r} needs every training row in this process, "
-                "but X_unlabeled is a Dask collection, whose rows stay on the "
-                f"cluster{' for a Keras student' if name == 'preprocessor' else ''}"
-                f". Set {name}=None, or pass X_unlabeled.compute()."
-            )
+    refuse_options(
+        estimator,
+        names,
+        lambda name, value: (
+            f"{name}={value!r} needs every training row in this process, "
+            "but X_unlabeled is a Dask collection, whose rows stay on the "
+            f"cluster{' for a Keras student' if name == 'preprocessor' else ''}"
+            f". Set {name}=None, or pass X_unlabeled.compute()."
+        ),
+    )

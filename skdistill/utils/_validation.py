@@ -49,15 +49,25 @@ def check_streamable(estimator):
         if estimator.alpha == 1
         else ("preprocessor", "augment", "teacher_cv")
     )
+    refuse_options(
+        estimator,
+        names,
+        lambda name, value: (
+            f"{name}={value!r} needs the training rows in memory, but X or "
+            "X_unlabeled is a numpy.memmap, which fit streams block by "
+            f"block. Set {name}=None, or pass in-memory arrays "
+            "(np.asarray(X))."
+        ),
+    )
+
+
+def refuse_options(estimator, names, message):
+    """Raise ``ValueError(message(name, value))`` for the first parameter
+    among ``names`` that ``estimator`` has set (not None)."""
     for name in names:
         value = getattr(estimator, name)
         if value is not None:
-            raise ValueError(
-                f"{name}={value!r} needs the training rows in memory, but X or "
-                "X_unlabeled is a numpy.memmap, which fit streams block by "
-                f"block. Set {name}=None, or pass in-memory arrays "
-                "(np.asarray(X))."
-            )
+            raise ValueError(message(name, value))
 
 
 def check_memory(memory):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...utils._frames import concat_rows
 from ...utils._keras import import_keras
 from .._shipping import ship
 from ._data import CLASSIFICATION
@@ -19,6 +20,7 @@ from ._models import (
     alternative_names,
     distiller,
     is_keras,
+    is_keras_student,
     is_keras_teacher,
     make_alternative,
     make_teacher,
@@ -169,17 +171,6 @@ def _fit_quietly(fits, model, X, y):
         return fits.fit(model, X, y)
 
 
-def _owner_rows(rows):
-    """The owner's rows: labeled, then transfer."""
-    if rows.X_transfer is None:
-        return rows.X_labeled
-    if hasattr(rows.X_labeled, "iloc"):
-        from ...utils._frames import concat_rows
-
-        return concat_rows([rows.X_labeled, rows.X_transfer])
-    return np.concatenate([rows.X_labeled, rows.X_transfer])
-
-
 def _fit_pseudo(fits, name, seed, X, labels):
     """A student fitted on the teacher's ``labels``; a constant if they hold
     one class, as any student fitted on them would be."""
@@ -198,20 +189,15 @@ def distilled_key(name, experiment, temperature, alpha):
     return f"{name}:distilled(T={temperature:g},alpha={alpha:g})"
 
 
-def fit_student(fits, rows, teacher, seed, name, **params):
-    """The student ``name`` trained from scratch and distilled from
-    ``teacher`` (with ``params``, such as ``units``): ``(scratch, distilled)``
-    and their seconds."""
-    scratch = fits.fit(
-        fits.distiller(name, seed, "scratch", **params), rows.X_labeled, rows.y_labeled
-    )
-    distilled = fits.fit(
-        fits.distiller(name, seed, "distilled", teacher=teacher, **params),
-        rows.X_labeled,
-        rows.y_labeled,
-        X_unlabeled=rows.X_transfer,
-    )
-    return scratch, distilled
+def fit_way(fits, rows, teacher, seed, name, way, **params):
+    """The student ``name`` trained from scratch on the labeled rows, or
+    distilled from ``teacher`` on them and the transfer rows (``params``:
+    its temperature, alpha or units); the model and its seconds."""
+    if way == "scratch":
+        model = fits.distiller(name, seed, "scratch", **params)
+        return fits.fit(model, rows.X_labeled, rows.y_labeled)
+    model = fits.distiller(name, seed, "distilled", teacher=teacher, **params)
+    return fits.fit(model, rows.X_labeled, rows.y_labeled, X_unlabeled=rows.X_transfer)
 
 
 def _ship(fits, rows, key, name, model):
@@ -235,31 +221,26 @@ def student_records(fits, rows, teacher, seed):
     records = {}
     labels = None
     if "pseudo" in experiment.ways:
-        X_owner = _owner_rows(rows)
+        X_owner = concat_rows([rows.X_labeled, rows.X_transfer])
         labels = pseudo_labels(teacher, X_owner, task)
     for name in experiment.students:
         if "scratch" in experiment.ways:
-            model, seconds = fits.fit(
-                fits.distiller(name, seed, "scratch"), rows.X_labeled, rows.y_labeled
-            )
+            model, seconds = fit_way(fits, rows, teacher, seed, name, "scratch")
             records[f"{name}:scratch"] = fits.measure(rows, model, seconds)
         if labels is not None:
             model, seconds = _fit_pseudo(fits, name, seed, X_owner, labels)
             records[f"{name}:pseudo"] = fits.measure(rows, model, seconds)
         for temperature, alpha in experiment.distilled_settings():
             key = distilled_key(name, experiment, temperature, alpha)
-            model, seconds = fits.fit(
-                fits.distiller(
-                    name,
-                    seed,
-                    "distilled",
-                    teacher=teacher,
-                    temperature=temperature,
-                    alpha=alpha,
-                ),
-                rows.X_labeled,
-                rows.y_labeled,
-                X_unlabeled=rows.X_transfer,
+            model, seconds = fit_way(
+                fits,
+                rows,
+                teacher,
+                seed,
+                name,
+                "distilled",
+                temperature=temperature,
+                alpha=alpha,
             )
             records[key] = fits.measure(rows, model, seconds)
             records[key]["settings"] = {"temperature": temperature, "alpha": alpha}
@@ -292,7 +273,10 @@ def compression_curve(fits, rows, teacher, seed, records, metric):
             scores = [record["scores"][metric] for record in pair]
             parameters = records["mlp:distilled"]["size"]["count"]
         else:
-            models = fit_student(fits, rows, teacher, seed, "mlp", units=width)
+            models = [
+                fit_way(fits, rows, teacher, seed, "mlp", way, units=width)
+                for way in ("scratch", "distilled")
+            ]
             scores = [fits.measure(rows, m, s)["scores"][metric] for m, s in models]
             parameters = int(models[1][0].student_model_.count_params())
         curve.append(
@@ -316,7 +300,7 @@ def n_steps(fits):
         )
     students = 0
     for name in experiment.students:
-        keras = is_keras(fits.distiller(name, 0, "scratch").student)
+        keras = is_keras_student(name)
         for way in ("scratch", "pseudo"):
             if way in experiment.ways:
                 students += experiment.student_epochs(way) if keras else 1

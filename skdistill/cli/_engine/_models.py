@@ -111,6 +111,11 @@ def is_keras_teacher(name):
     return _keras_pair(name) is not None
 
 
+def is_keras_student(name):
+    """Whether the student preset ``name`` is a Keras model."""
+    return name == "mlp" or is_keras_teacher(name)
+
+
 def make_teacher(name, task, seed, *, frame):
     """An unfitted scikit-learn teacher preset (see the module's docstring).
 

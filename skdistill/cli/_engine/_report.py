@@ -289,10 +289,10 @@ def _applies(name, settings, keras):
 
 def settings_line(report):
     """report.md's settings: those that apply to the run, lists unbracketed."""
-    from ._models import is_keras_teacher
+    from ._models import is_keras_student
 
     settings = report["settings"]
-    keras = any(n == "mlp" or is_keras_teacher(n) for n in settings["students"])
+    keras = any(is_keras_student(name) for name in settings["students"])
     shown = []
     for name, value in settings.items():
         if not _applies(name, settings, keras):
